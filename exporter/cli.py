@@ -11,6 +11,9 @@ Exit codes:
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -20,7 +23,10 @@ from typing import Any, TypeVar
 import click
 
 from exporter import __version__
+from exporter.config import Config
 from exporter.errors import ExportError
+
+log = logging.getLogger("exporter")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +54,7 @@ class Context:
 def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         state = ctx.ensure_object(Context)
-        if value is not None and value != () and value is not False:
+        if value:  # 0, False, None and () mean "not given here": keep the group's value
             setattr(state, attr, value)
         return value
 
@@ -91,7 +97,48 @@ def global_options(f: F) -> F:
     return f
 
 
-@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+_LAZY_COMMANDS = {
+    "login": "exporter.auth_commands:login_command",
+    "logout": "exporter.auth_commands:logout_command",
+    "sites": "exporter.auth_commands:sites_command",
+    "convert": "exporter.convert.command:convert_command",
+    "site": "exporter.site.command:site_command",
+    "serve": "exporter.site.command:serve_command",
+    "sandbox": "exporter.sandbox.command:sandbox_command",
+}
+
+
+def _global_params() -> list[click.Parameter]:
+    @global_options
+    def dummy() -> None:  # only its parameters are used
+        pass
+
+    return list(getattr(dummy, "__click_params__", []))
+
+
+def _load_lazy(name: str) -> click.Command:
+    """Import a command's module only when that command runs (keeps start-up fast)."""
+    module_name, attr = _LAZY_COMMANDS[name].split(":")
+    command: click.Command = getattr(importlib.import_module(module_name), attr)
+    for param in _global_params():
+        if not any(p.name == param.name for p in command.params):
+            command.params.append(param)
+    return command
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY_COMMANDS:
+            return _load_lazy(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, "-V", "--version", prog_name="confluence-export")
 @global_options
 @click.pass_context
@@ -100,15 +147,207 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(Context)
 
 
-def setup_logging(state: Context) -> None:
-    level = logging.WARNING
-    if state.verbose == 1:
-        level = logging.INFO
-    elif state.verbose >= 2:
-        level = logging.DEBUG
+def _setup(state: Context) -> None:
+    from exporter.logs import setup_logging
+
+    setup_logging(state.verbose, state.quiet, state.log_format)  # type: ignore[arg-type]
+
+
+def _connect(config: Config) -> Any:
+    """Log in as configured; in a GitHub Action with OAuth, rotated refresh tokens are first
+    written back to the repository secret (``exporter.action``) before they are used."""
+    from exporter.action import rotation_hook_from_env
+    from exporter.auth import connect
+
+    hook = rotation_hook_from_env() if config.auth.method == "oauth" else None
+    if hook is not None:
+        hook.check()
+    return connect(config, rotation_hooks=[hook] if hook is not None else ())
+
+
+def _load_config(state: Context, overrides: dict[str, object] | None = None) -> Config:
+    from exporter.config import config_summary, load_config
+
+    config = load_config(state.config_path, overrides)
+    if state.verbose:
+        log.info("effective configuration: %s", json.dumps(config_summary(config), sort_keys=True))
+    return config
+
+
+class _StageProgress:
+    """Adapts the pipeline's (stage, done, total) callbacks to one progress display per stage."""
+
+    def __init__(self) -> None:
+        self._stage: str | None = None
+        self._bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        from exporter.logs import progress
+
+        if stage != self._stage:
+            self.close()
+            self._stage, self._bar = stage, progress(total, stage)
+            self._done = 0
+        if self._bar is not None and done > self._done:
+            self._bar.advance(done - self._done)
+            self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> None:
+    from exporter.logs import log_summary
+
+    data = summary.as_dict()
+    if summary_json is not None:
+        summary_json.parent.mkdir(parents=True, exist_ok=True)
+        summary_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
+    if state.log_format in ("json", "github"):
+        log_summary(summary)  # JSON: always the last log line; GitHub: the step summary table
+    if state.log_format == "json":
+        click.echo(json.dumps(data, sort_keys=True))
+        return
+    for failure in summary.failures:
+        click.echo(f"FAILED {failure.page_id} {failure.title}: {failure.reason}", err=True)
+    if summary.dry_run:
+        for item in summary.plan:
+            click.echo(
+                f"{item.action:<8} {item.path}"
+                + (f"  (was {item.old_path})" if item.old_path else "")
+            )
     if state.quiet:
-        level = logging.ERROR
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(message)s")
+        return
+    pages, atts = data["pages"], data["attachments"]
+    click.echo(
+        f"pages: {pages['exported']} exported, {pages['unchanged']} unchanged, "
+        f"{pages['deleted']} deleted, {pages['failed']} failed; attachments: "
+        f"{atts['downloaded']} downloaded, {atts['unchanged']} unchanged, {atts['failed']} failed; "
+        f"{data['requests']} requests ({data['retries']} retries), ~{data['points']} points, "
+        f"{data['warnings']} warnings, {data['duration_s']:.1f}s"
+    )
+
+
+@cli.command("export", epilog=EXIT_CODES_HELP)
+@click.option(
+    "--space", "spaces", multiple=True, help="Space key to export (repeatable); default: config."
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
+@click.option("--format", "fmt", type=click.Choice(["docs", "site", "both"]), help="What to write.")
+@click.option("--flavor", type=click.Choice(["gfm", "mkdocs", "docusaurus", "obsidian"]))
+@click.option("--full", is_flag=True, help="Ignore saved state: fetch and rewrite everything.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the run summary as JSON.",
+)
+@global_options
+@click.pass_obj
+def export_command(
+    state: Context,
+    spaces: tuple[str, ...],
+    out: Path | None,
+    fmt: str | None,
+    flavor: str | None,
+    full: bool,
+    dry_run: bool,
+    summary_json: Path | None,
+) -> None:
+    """Export the configured spaces (incremental unless --full)."""
+    from exporter.config import require_settings
+    from exporter.errors import PartialExport
+    from exporter.pipeline import export
+
+    _setup(state)
+    config = _load_config(state, {"output.dir": out, "output.format": fmt, "output.flavor": flavor})
+    require_settings(config, "export")
+    out_dir = Path(out or config.output.dir)
+    connection = _connect(config)
+    bar = _StageProgress()
+    try:
+        summary = export(
+            config,
+            spaces=list(spaces) or None,
+            out=out_dir,
+            full=full,
+            dry_run=dry_run,
+            progress=bar,
+            connection=connection,
+        )
+    except PartialExport as exc:
+        bar.close()
+        _print_summary(getattr(exc, "summary"), state, summary_json)  # noqa: B009
+        raise
+    bar.close()
+    _print_summary(summary, state, summary_json)
+
+
+@cli.command("spaces")
+@global_options
+@click.pass_obj
+def spaces_command(state: Context) -> None:
+    """List the spaces you can read (key, name, type), all of them."""
+    from exporter.client import ConfluenceClient
+    from exporter.config import require_settings
+
+    _setup(state)
+    config = _load_config(state)
+    require_settings(config, "spaces")
+    connection = _connect(config)
+
+    async def listing() -> list[dict[str, Any]]:
+        async with ConfluenceClient(connection.wiki_base, connection.auth) as client:
+            return [s async for s in client.paginate_v2("/api/v2/spaces", {"limit": 250})]
+
+    for space in sorted(asyncio.run(listing()), key=lambda s: s.get("key", "")):
+        click.echo(
+            f"{space.get('key', ''):<12} {space.get('type', ''):<10} {space.get('name', '')}"
+        )
+
+
+@cli.command("check", epilog=EXIT_CODES_HELP)
+@global_options
+@click.pass_obj
+def check_command(state: Context) -> None:
+    """Validate config, auth, cloudId, scopes and that each configured space is reachable."""
+    from exporter.checks import run_checks
+
+    _setup(state)
+    config = _load_config(state)
+    rows = run_checks(config)
+    width = max(len(r.name) for r in rows)
+    for row in rows:
+        click.echo(f"{row.status.upper():<5} {row.name:<{width}}  {row.detail}")
+    failed = [r for r in rows if r.status == "fail"]
+    if failed:
+        raise CheckFailed(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Where to write the docs folder and the site.",
+)
+@global_options
+@click.pass_obj
+def demo_command(state: Context, out: Path) -> None:
+    """Export the bundled sample space from an in-process sandbox: no account, no network."""
+    from exporter.demo import run_demo
+
+    _setup(state)
+    run_demo(out, progress=_StageProgress())
+
+
+class CheckFailed(ExportError):
+    """`check` found a problem (each one printed in the table)."""
+
+    exit_code = 1
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -126,7 +365,9 @@ def main(argv: list[str] | None = None) -> None:
     except ExportError as exc:
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             logging.getLogger("exporter").exception("error")
-        click.echo(f"Error: {exc}", err=True)
+        from exporter.logs import redact
+
+        click.echo(f"Error: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

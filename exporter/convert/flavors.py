@@ -1,0 +1,355 @@
+"""Flavor emitters: the only place that knows how gfm, mkdocs, docusaurus and obsidian differ.
+
+The converter decides *what* a page contains (a warning panel titled "Careful", a link to a page)
+and asks the emitter *how* to spell it in the target dialect. Adding a dialect is one subclass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+import yaml
+
+from exporter.convert.escape import (
+    escape_inline,
+    escape_line_starts,
+    github_slug,
+    plain_markdown,
+    python_markdown_slug,
+    unique_github,
+    unique_python_markdown,
+)
+from exporter.convert.resolve import Link
+
+__all__ = ["FLAVORS", "Emitter", "emitter_for", "fence_for", "indent", "quote_lines"]
+
+FLAVORS = ("gfm", "mkdocs", "docusaurus", "obsidian")
+
+# Confluence panel kinds (macro names and ADF panel types) to each dialect's callout type;
+# note = orange "!" and warning = red "x" in Confluence, hence the shift (ecosystem.md B1).
+_GFM_KINDS = {"info": "NOTE", "tip": "TIP", "note": "WARNING", "warning": "CAUTION",
+              "success": "TIP", "error": "CAUTION", "panel": "NOTE"}  # fmt: skip
+_NAMED_KINDS = {"info": "info", "tip": "tip", "note": "warning", "warning": "danger",
+                "success": "success", "error": "danger", "panel": "note"}  # fmt: skip
+_DOCUSAURUS_KINDS = dict(_NAMED_KINDS, success="tip")
+
+_BACKTICKS = re.compile(r"`+")
+_TILDE_FENCES = re.compile(r"^~{3,}", re.M)
+_LINE = re.compile(r"^(.*)$", re.M)
+_AMP_LIKE = re.compile(r"&(?=[#A-Za-z0-9])")
+_COLON_FENCE = re.compile(r"^(:{3,})", re.M)
+
+
+def indent(text: str, prefix: str, first: str | None = None) -> str:
+    """Prefix every non-empty line (``first`` on the first line); blank lines stay blank."""
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        lead = first if (i == 0 and first is not None) else prefix
+        out.append(lead + line if line else (lead.rstrip() if i == 0 else ""))
+    return "\n".join(out)
+
+
+def quote_lines(text: str, marker: str = ">") -> str:
+    """Blockquote every line, blank ones included, so the quote stays one block."""
+    return "\n".join(f"{marker} {line}" if line else marker for line in text.split("\n"))
+
+
+def fence_for(code: str) -> str:
+    """A backtick fence longer than any backtick run inside the code (at least three)."""
+    longest = max((len(m) for m in _BACKTICKS.findall(code)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _attr_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+class Emitter:
+    """How one Markdown dialect spells callouts, details, links, images and escapes."""
+
+    name = "gfm"
+    hard_break = "\\\n"
+    list_indent = 0
+    commonmark = True  # emphasis follows CommonMark's flanking rules
+    mdx = False
+    obsidian = False
+
+    # --- text -------------------------------------------------------------------------------
+    def escape(self, text: str) -> str:
+        """Escape a run of prose so Markdown syntax in it renders literally."""
+        return escape_inline(text, mdx=self.mdx, obsidian=self.obsidian)
+
+    def escape_line_starts(self, text: str) -> str:
+        """Escape block syntax at the start of prose lines."""
+        return escape_line_starts(text)
+
+    def comment(self, text: str) -> str:
+        """An invisible note in the output (unknown macros, dynamic content)."""
+        return "<!-- " + text.replace("--", "- -") + " -->"
+
+    def anchor(self, name: str) -> str:
+        """A link target inside the page."""
+        return f'<a id="{_attr_escape(name)}"></a>'
+
+    def list_item(self, marker: str, body: str) -> str:
+        """A list item: the marker, then the body with continuation lines indented under it."""
+        width = max(len(marker) + 1, self.list_indent)
+        if not body:
+            return marker
+        return indent(body, " " * width, first=marker + " ")
+
+    def html_attr(self, name: str) -> str:
+        """The spelling of an HTML attribute in raw HTML blocks (JSX differs)."""
+        return name
+
+    def html_markdown_attr(self, cell: bool) -> str:
+        """Extra attribute that makes a renderer parse Markdown inside raw HTML table parts."""
+        return ""
+
+    # --- headings -----------------------------------------------------------------------------
+    def heading_id(self, text: str, used: dict[str, int]) -> str:
+        """The id the target renderer gives a heading with this text."""
+        return unique_github(github_slug(text), used)
+
+    def heading_link(self, text: str, heading_id: str) -> str:
+        """A link to a heading of this page (tables of contents)."""
+        return f"[{self.escape(text)}](#{heading_id})"
+
+    # --- blocks -------------------------------------------------------------------------------
+    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+        """An admonition of Confluence panel kind ``kind``; ``fold`` True=open, False=closed."""
+        label = _GFM_KINDS.get(kind, "NOTE")
+        inner = f"**{self.escape(title)}**\n\n{body}" if title else body
+        return quote_lines(f"[!{label}]\n{inner}".rstrip())
+
+    def details(self, summary: str, body: str, open: bool = False) -> str:
+        """A collapsible section (Confluence's expand)."""
+        attr = " open" if open else ""
+        summary = self.html_text(summary)
+        return f"<details{attr}>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+    def html_text(self, text: str) -> str:
+        """Text placed inside raw HTML, where Markdown escapes do not apply."""
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def code_block(
+        self, code: str, language: str, title: str | None = None, line_numbers: bool = False
+    ) -> str:
+        """A fenced code block; the title becomes a bold line where the dialect has none."""
+        fence = fence_for(code)
+        block = f"{fence}{language}\n{code}\n{fence}"
+        return f"**{self.escape(title)}**\n\n{block}" if title else block
+
+    # --- links --------------------------------------------------------------------------------
+    def link(self, text: str, link: Link) -> str:
+        """A Markdown link; ``text`` is already Markdown."""
+        if not text:
+            text = self.escape(link.target_title or unquote(link.href))
+        return f"[{text}]({_href(link.href)})"
+
+    def image(
+        self, link: Link, alt: str = "", title: str | None = None, width: str | None = None
+    ) -> str:
+        """An image; ``width`` in pixels when the page sized it."""
+        title_part = f' "{_title(title)}"' if title else ""
+        if width:
+            return (
+                f'<img src="{_attr_escape(link.href)}" alt="{_attr_escape(alt)}" width="{width}">'
+            )
+        return f"![{self.escape(alt)}]({_href(link.href)}{title_part})"
+
+    # --- front matter -------------------------------------------------------------------------
+    def nav_keys(self, position: int | None) -> dict[str, object]:
+        """Front-matter keys that order the page in the dialect's navigation."""
+        return {}
+
+    def front_matter(self, data: Mapping[str, object]) -> str:
+        """A YAML front-matter block, keys in the given order."""
+        body = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=1000)
+        return f"---\n{body}---\n"
+
+
+def _title(title: str) -> str:
+    return title.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _href(href: str) -> str:
+    return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+class GfmEmitter(Emitter):
+    """GitHub Flavored Markdown: alerts, ``<details>``, HTML for sized images."""
+
+
+class MkdocsEmitter(Emitter):
+    """MkDocs Material: admonitions, ``pymdownx.details``, attribute lists, md_in_html."""
+
+    name = "mkdocs"
+    hard_break = "  \n"
+    list_indent = 4
+    commonmark = False
+
+    def heading_id(self, text: str, used: dict[str, int]) -> str:
+        return unique_python_markdown(python_markdown_slug(text), used)
+
+    def escape_line_starts(self, text: str) -> str:
+        return escape_line_starts(text, loose_headings=True)
+
+    def escape(self, text: str) -> str:
+        # Python-Markdown knows no backslash escape for "<", "&" and "~";
+        # pymdownx.tilde (common in Material sites) reads a pair of single tildes as subscript.
+        text = super().escape(text)
+        if "&" in text:
+            text = _AMP_LIKE.sub("&amp;", text).replace("\\&amp;", "&amp;")
+        if "\\" in text:
+            text = text.replace("\\<", "&lt;").replace("\\~", "~")
+        return text.replace("~", "&#126;") if "~" in text else text
+
+    def html_markdown_attr(self, cell: bool) -> str:
+        # md_in_html: every enclosing tag needs the attribute, cells as "block" (not inline).
+        return ' markdown="block"' if cell else ' markdown="1"'
+
+    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+        marker = "!!!" if fold is None else ("???+" if fold else "???")
+        head = f"{marker} {_NAMED_KINDS.get(kind, 'note')}"
+        if title:
+            head += ' "' + title.replace('"', "'") + '"'
+        return head + "\n\n" + indent(body, "    ")
+
+    def details(self, summary: str, body: str, open: bool = False) -> str:
+        return self.callout("panel", summary or "Details", body, fold=open)
+
+    def code_block(
+        self, code: str, language: str, title: str | None = None, line_numbers: bool = False
+    ) -> str:
+        fence = fence_for(code)
+        opts = [language] if language else []
+        if title:
+            opts.append('title="' + title.replace('"', "'") + '"')
+        if line_numbers:
+            opts.append('linenums="1"')
+        info = " ".join(opts) if language or not opts else "text " + " ".join(opts)
+        return f"{fence}{info}\n{code}\n{fence}"
+
+    def image(
+        self, link: Link, alt: str = "", title: str | None = None, width: str | None = None
+    ) -> str:
+        title_part = f' "{_title(title)}"' if title else ""
+        attrs = f'{{ width="{width}" }}' if width else ""
+        return f"![{self.escape(alt)}]({_href(link.href)}{title_part}){attrs}"
+
+
+class DocusaurusEmitter(Emitter):
+    """Docusaurus v3 (MDX): ``:::`` admonitions, JSX-safe HTML, ``{``/``}``/``<`` escaped."""
+
+    name = "docusaurus"
+    mdx = True
+
+    def comment(self, text: str) -> str:
+        return "{/* " + text.replace("*/", "* /") + " */}"
+
+    def html_text(self, text: str) -> str:
+        return super().html_text(text).replace("{", "&#123;").replace("}", "&#125;")
+
+    def html_attr(self, name: str) -> str:
+        return {"colspan": "colSpan", "rowspan": "rowSpan", "class": "className"}.get(name, name)
+
+    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+        inner = max((len(m) for m in _COLON_FENCE.findall(body)), default=2)
+        fence = ":" * max(3, inner + 1)
+        head = f"{fence}{_DOCUSAURUS_KINDS.get(kind, 'note')}"
+        if title:
+            head += "[" + self.escape(title) + "]"
+        return f"{head}\n\n{body}\n\n{fence}"
+
+    def code_block(
+        self, code: str, language: str, title: str | None = None, line_numbers: bool = False
+    ) -> str:
+        fence = fence_for(code)
+        meta = ""
+        if title:
+            meta += ' title="' + title.replace('"', "'") + '"'
+        if line_numbers:
+            meta += " showLineNumbers"
+        return f"{fence}{language or ('text' if meta else '')}{meta}\n{code}\n{fence}"
+
+    def image(
+        self, link: Link, alt: str = "", title: str | None = None, width: str | None = None
+    ) -> str:
+        title_part = f' "{_title(title)}"' if title else ""
+        return f"![{self.escape(alt)}]({_href(link.href)}{title_part})"
+
+    def nav_keys(self, position: int | None) -> dict[str, object]:
+        return {} if position is None else {"sidebar_position": position + 1}
+
+
+class ObsidianEmitter(Emitter):
+    """Obsidian: callouts with titles and folding, wikilinks and embeds for vault files."""
+
+    name = "obsidian"
+    obsidian = True
+
+    def heading_id(self, text: str, used: dict[str, int]) -> str:
+        return text.strip()
+
+    def heading_link(self, text: str, heading_id: str) -> str:
+        return f"[[#{_wiki_safe(heading_id)}]]"
+
+    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+        sign = "" if fold is None else ("+" if fold else "-")
+        head = f"[!{_NAMED_KINDS.get(kind, 'note')}]{sign}"
+        if title:
+            head += " " + self.escape(title)
+        return quote_lines(f"{head}\n{body}".rstrip())
+
+    def details(self, summary: str, body: str, open: bool = False) -> str:
+        return self.callout("panel", summary or "Details", body, fold=open)
+
+    def link(self, text: str, link: Link) -> str:
+        if not link.exported or "://" in link.href:
+            return super().link(text, link)
+        if text.startswith("!["):
+            # Obsidian cannot wrap an embed in a link: the image, then a link to the target.
+            return f"{text} {self.link('', link)}"
+        target = _wiki_target(link.href)
+        shown = _wiki_safe(plain_markdown(text) if text else (link.target_title or ""))
+        return f"[[{target}|{shown}]]" if shown and shown != target else f"[[{target}]]"
+
+    def image(
+        self, link: Link, alt: str = "", title: str | None = None, width: str | None = None
+    ) -> str:
+        if not link.exported or "://" in link.href:
+            return super().image(link, alt, title, None)
+        size = f"|{width}" if width else ""
+        return f"![[{unquote(link.href)}{size}]]"
+
+
+def _wiki_target(href: str) -> str:
+    path, _, anchor = href.partition("#")
+    path = unquote(path)
+    if path.endswith(".md"):
+        path = path[:-3]
+    return path + (f"#{unquote(anchor)}" if anchor else "")
+
+
+def _wiki_safe(text: str) -> str:
+    return text.replace("|", "-").replace("[[", "[").replace("]]", "]")
+
+
+_EMITTERS: dict[str, type[Emitter]] = {
+    "gfm": GfmEmitter,
+    "mkdocs": MkdocsEmitter,
+    "docusaurus": DocusaurusEmitter,
+    "obsidian": ObsidianEmitter,
+}
+
+
+def emitter_for(flavor: str) -> Emitter:
+    """The emitter of a flavor name; ``ValueError`` names the valid ones."""
+    try:
+        return _EMITTERS[flavor]()
+    except KeyError:
+        raise ValueError(f"unknown flavor {flavor!r}: use one of {', '.join(FLAVORS)}") from None

@@ -1,0 +1,253 @@
+"""Links, images, anchors and everything that points at a page, attachment, user or issue.
+
+All targets go through the :class:`~exporter.convert.resolve.Resolver`, so the same storage
+becomes relative links inside an export and slug links in the offline ``convert`` command.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from exporter.convert.macros.registry import Macro, element, macro
+from exporter.convert.parse import attr, plain_text, tag_of
+from exporter.convert.resolve import Link, PageRef
+
+if TYPE_CHECKING:
+    from exporter.convert.converter import StorageConverter
+
+__all__ = ["ac_image", "ac_link", "html_image", "html_link", "page_ref", "resolve_target"]
+
+_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp")
+
+
+def page_ref(el: etree._Element) -> PageRef | None:
+    """A PageRef from ``ri:page``, ``ri:blog-post`` or ``ri:content-entity``; None otherwise."""
+    tag = tag_of(el)
+    if tag == "ri:page":
+        return PageRef(title=attr(el, "ri:content-title"), space_key=attr(el, "ri:space-key"))
+    if tag == "ri:blog-post":
+        return PageRef(
+            title=attr(el, "ri:content-title"),
+            space_key=attr(el, "ri:space-key"),
+            kind="blogpost",
+            posting_day=attr(el, "ri:posting-day"),
+        )
+    if tag == "ri:content-entity":
+        return PageRef(page_id=attr(el, "ri:content-id"))
+    return None
+
+
+def _owner(el: etree._Element) -> PageRef | None:
+    for child in el:
+        ref = page_ref(child)
+        if ref is not None:
+            return ref
+    return None
+
+
+def attachment_link(conv: StorageConverter, filename: str, owner: PageRef | None) -> Link:
+    """Resolve an attachment, remembering the current page's own referenced files.
+
+    Inside an included page's body an attachment without owner belongs to that page.
+    """
+    if owner is None and conv.state.owners:
+        owner = conv.state.owners[-1]
+    if owner is None:
+        conv.state.attachments.add(filename)
+    return conv.state.resolver.attachment(filename, owner)
+
+
+def resolve_target(
+    conv: StorageConverter, target: etree._Element, anchor: str | None
+) -> Link | str:
+    """A ``ri:`` element as a Link, or as finished text for mentions and unknown kinds."""
+    resolver = conv.state.resolver
+    tag = tag_of(target)
+    ref = page_ref(target)
+    if ref is not None:
+        return resolver.page(ref, anchor)
+    if tag == "ri:attachment":
+        return attachment_link(conv, attr(target, "ri:filename") or "", _owner(target))
+    if tag == "ri:user":
+        ident = (
+            attr(target, "ri:account-id")
+            or attr(target, "ri:userkey")
+            or attr(target, "ri:username")
+        )
+        return "@" + conv.emit.escape(resolver.user(ident or "unknown"))
+    if tag == "ri:space":
+        return resolver.space(attr(target, "ri:space-key") or "")
+    if tag == "ri:url":
+        return resolver.url(attr(target, "ri:value") or "")
+    if tag == "ri:shortcut":
+        return conv.emit.escape(attr(target, "ri:parameter") or attr(target, "ri:key") or "")
+    return ""
+
+
+@element("ac:link")
+def ac_link(conv: StorageConverter, el: etree._Element) -> str:
+    """``ac:link``: a resource identifier, an optional anchor and an optional body."""
+    anchor = attr(el, "ac:anchor")
+    target = None
+    text = ""
+    for child in el:
+        tag = tag_of(child)
+        if tag.startswith("ri:"):
+            target = child
+        elif tag == "ac:link-body":
+            text = conv.inline(child)
+        elif tag == "ac:plain-text-link-body":
+            text = conv.emit.escape(" ".join((child.text or "").split()))
+    if target is None:
+        if not anchor:
+            return text
+        return conv.emit.link(text or conv.emit.escape(anchor), Link("#" + anchor, True, anchor))
+    resolved = resolve_target(conv, target, anchor)
+    if isinstance(resolved, str):
+        return text if (text and tag_of(target) != "ri:user") else resolved
+    return conv.emit.link(text, resolved)
+
+
+@element("ri:*")
+def bare_identifier(conv: StorageConverter, el: etree._Element) -> str:
+    """A resource identifier outside any link still points somewhere: render it as a link."""
+    resolved = resolve_target(conv, el, None)
+    if isinstance(resolved, str):
+        return resolved
+    return conv.emit.link("", resolved)
+
+
+def html_link(conv: StorageConverter, el: etree._Element) -> str:
+    """A plain ``<a>``: site links rewritten by the resolver, named anchors kept as anchors."""
+    href = (el.get("href") or "").strip()
+    text = conv.inline(el)
+    if not href:
+        name = el.get("id") or el.get("name")
+        return conv.emit.anchor(name) + text if name else text
+    if href.startswith("#"):
+        link = Link(href, True)
+    elif href.startswith(("mailto:", "tel:")):
+        link = Link(href, False)
+    else:
+        link = conv.state.resolver.url(href)
+    if conv.state.code:
+        return text
+    return conv.emit.link(text, link)
+
+
+def html_image(conv: StorageConverter, el: etree._Element) -> str:
+    """A plain ``<img>``; its source goes through the resolver like any URL."""
+    src = el.get("src") or ""
+    if not src:
+        return ""
+    link = conv.state.resolver.url(src)
+    return conv.emit.image(link, el.get("alt") or "", el.get("title"), el.get("width"))
+
+
+@element("ac:image")
+def ac_image(conv: StorageConverter, el: etree._Element) -> str:
+    """``ac:image`` from an attachment or URL, sized as on the page, its caption below it."""
+    link: Link | None = None
+    caption = ""
+    filename = ""
+    for child in el:
+        tag = tag_of(child)
+        if tag == "ri:attachment":
+            filename = attr(child, "ri:filename") or ""
+            link = attachment_link(conv, filename, _owner(child))
+        elif tag == "ri:url":
+            link = conv.state.resolver.url(attr(child, "ri:value") or "")
+        elif tag == "ac:caption":
+            caption = conv.inline(child)
+    if link is None:
+        return ""
+    alt = attr(el, "ac:alt") or filename.rsplit(".", 1)[0]
+    image = conv.emit.image(link, alt, attr(el, "ac:title"), attr(el, "ac:width"))
+    if not caption:
+        return image
+    if conv.state.cell or conv.state.heading:
+        return f"{image} {caption}"
+    return f"\n\n{image}\n\n*{caption}*\n\n"
+
+
+@macro("anchor")
+def anchor(conv: StorageConverter, m: Macro) -> str:
+    """An anchor macro: an id the flavor's renderer keeps."""
+    name = m.param("") or m.param("name")
+    return conv.emit.anchor(name) if name else ""
+
+
+@macro("jira", "jiraissues")
+def jira(conv: StorageConverter, m: Macro) -> str:
+    """A single issue links to Jira; a JQL list keeps its query."""
+    key = m.param("key")
+    server = m.param("server")
+    if key:
+        url = conv.state.resolver.jira(key, server)
+        return conv.emit.link(conv.emit.escape(key), Link(url, False, key))
+    query = m.param("jqlQuery") or m.param("") or m.param("url")
+    if query:
+        return f"Jira issues: {conv.code_span(query)}"
+    return ""
+
+
+@macro("view-file", "viewfile", "viewpdf", "viewdoc", "viewxls", "viewppt", "multimedia", "widget")
+def view_file(conv: StorageConverter, m: Macro) -> str:
+    """Embedded files become links to the attachment (images become images)."""
+    holder = _param_el(m, "name", "")
+    target = None
+    if holder is not None:
+        target = next((c for c in holder.iter() if tag_of(c) == "ri:attachment"), None)
+    if target is None:
+        url = m.param("url") or m.param("")
+        if url and "://" in url:
+            return conv.emit.link("", conv.state.resolver.url(url))
+        return ""
+    filename = attr(target, "ri:filename") or ""
+    link = attachment_link(conv, filename, _owner(target))
+    if filename.lower().endswith(_IMAGE_EXTENSIONS):
+        return conv.emit.image(link, filename)
+    return conv.emit.link(conv.emit.escape(filename), link)
+
+
+def _param_el(m: Macro, *keys: str) -> etree._Element | None:
+    return next((m.params[k] for k in keys if k in m.params), None)
+
+
+@macro("drawio", "drawio-sketch", "inc-drawio", "gliffy")
+def diagram(conv: StorageConverter, m: Macro) -> str:
+    """A diagram: its PNG preview attachment as an image, linked to the source file."""
+    name = m.param("diagramName") or m.param("name")
+    if not name:
+        return ""
+    display = m.param("diagramDisplayName") or name
+    owner = None
+    page_id = m.param("pageId") or m.param("pageid")
+    if page_id and conv.state.page is not None and page_id != conv.state.page.page_id:
+        owner = PageRef(page_id=page_id)
+    source = attachment_link(conv, name, owner)
+    preview_name = name if name.lower().endswith(".png") else name + ".png"
+    preview = attachment_link(conv, preview_name, owner)
+    image = conv.emit.image(preview, display)
+    return "\n\n" + conv.emit.link(image, source) + "\n\n"
+
+
+@macro("attachments")
+def attachments(conv: StorageConverter, m: Macro) -> str:
+    """The attachments list is dynamic; the files themselves are exported beside the page."""
+    return "\n\n" + conv.emit.comment("confluence macro: attachments (see attachments/)") + "\n\n"
+
+
+@macro("profile", "profile-picture")
+def profile(conv: StorageConverter, m: Macro) -> str:
+    """A user profile card becomes a mention."""
+    holder = m.params.get("user")
+    if holder is None:
+        return ""
+    user = next((c for c in holder.iter() if tag_of(c) == "ri:user"), None)
+    if user is None:
+        return conv.emit.escape(plain_text(holder).strip())
+    resolved = resolve_target(conv, user, None)
+    return resolved if isinstance(resolved, str) else ""

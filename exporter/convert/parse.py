@@ -1,0 +1,179 @@
+"""Parsing storage format ("not-quite-XML") into an lxml tree that never loses a page.
+
+Bodies from the API use the ``ac:``/``ri:`` prefixes without declaring them, contain HTML named
+entities and CDATA, and are sometimes malformed. We wrap them in a root that declares the
+prefixes, turn named entities into numeric references, and fall back from the strict XML parser
+to lxml's recovering parser and finally to its HTML parser.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+from typing import cast
+from xml.etree import ElementTree
+
+from lxml import etree
+from lxml import html as lxml_html
+
+__all__ = ["NAMESPACES", "attr", "names", "parse_storage", "plain_text", "tag_of"]
+
+NAMESPACES = {
+    "ac": "http://atlassian.com/content",
+    "ri": "http://atlassian.com/resource/identifier",
+    "at": "http://atlassian.com/template",
+}
+_URI_TO_PREFIX = {uri: prefix for prefix, uri in NAMESPACES.items()}
+_ROOT_OPEN = "<root " + " ".join(f'xmlns:{p}="{u}"' for p, u in NAMESPACES.items()) + ">"
+_XML_FIVE = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_BARE_AMP = re.compile(r"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+_CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.S)
+_PROLOGUE = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>\[]*(\[[^\]]*\])?\s*>\s*)?", re.I)
+
+_STRICT = etree.XMLParser(
+    huge_tree=True, strip_cdata=False, remove_comments=True, remove_pis=True, resolve_entities=False
+)
+_RECOVER = etree.XMLParser(
+    huge_tree=True,
+    strip_cdata=False,
+    remove_comments=True,
+    remove_pis=True,
+    recover=True,
+    resolve_entities=False,
+)
+_HTML = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+
+_tag_names: dict[str, str] = {}
+_attr_names: dict[str, str] = {}
+
+
+def _numeric_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_FIVE:
+        return match.group(0)
+    chars = html.entities.html5.get(name + ";")
+    if chars is None:
+        return "&amp;" + name + ";"
+    return "".join(f"&#{ord(c)};" for c in chars)
+
+
+def _prepare(storage: str) -> str:
+    """The fragment with entities made XML-safe and its own prologue removed."""
+    text = _PROLOGUE.sub("", storage, count=1)
+    if "&" not in text:
+        return text
+    if "<![CDATA[" not in text:
+        return _entities(text)
+    pieces = _CDATA.split(text)
+    # split() with one group alternates markup and CDATA sections; CDATA stays verbatim.
+    return "".join(p if i % 2 else _entities(p) for i, p in enumerate(pieces))
+
+
+def _entities(text: str) -> str:
+    if "&" not in text:
+        return text
+    text = _ENTITY.sub(_numeric_entity, text)
+    return _BARE_AMP.sub("&amp;", text)
+
+
+def parse_storage(storage: str) -> etree._Element:
+    """Parse a storage-format body into a ``root`` element holding its top-level nodes.
+
+    Never raises on malformed input: strict XML first, then lxml's recovering parser, then the
+    HTML parser (where ``ac:``/``ri:`` names stay literal; :func:`tag_of` and :func:`attr`
+    accept both forms).
+    """
+    text = _prepare(storage)
+    wrapped = _ROOT_OPEN + text + "</root>"
+    try:
+        return etree.fromstring(wrapped, _STRICT)
+    except etree.XMLSyntaxError as exc:
+        if "depth" in str(exc):
+            deep = _parse_deep(wrapped)
+            if deep is not None:
+                return deep
+    try:
+        root = etree.fromstring(wrapped, _RECOVER)
+        if root is not None:
+            return root
+    except etree.XMLSyntaxError:
+        pass
+    body = lxml_html.fromstring("<div>" + text + "</div>", parser=_HTML)
+    return body
+
+
+def _parse_deep(wrapped: str) -> etree._Element | None:
+    """Build the tree with expat, which has no depth limit (libxml2 stops at 2048 levels)."""
+    parser: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
+    root: etree._Element | None = None
+    stack: list[etree._Element] = []
+    try:
+        parser.feed(wrapped)
+        parser.close()
+        for item in parser.read_events():
+            event, node = cast("tuple[str, object]", item)
+            if not isinstance(node, ElementTree.Element):
+                continue
+            if event == "start":
+                attrib = {str(k): str(v) for k, v in node.attrib.items()}
+                if stack:
+                    stack.append(etree.SubElement(stack[-1], node.tag, attrib))
+                else:
+                    root = etree.Element(node.tag, attrib)
+                    stack.append(root)
+            else:
+                done = stack.pop()
+                done.text = node.text
+                done.tail = node.tail
+                node.clear()
+    except (ElementTree.ParseError, ValueError):
+        return None
+    return root
+
+
+def tag_of(el: etree._Element) -> str:
+    """The element's name with its storage prefix (``ac:link``, ``p``); ``""`` for non-elements."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    name = _tag_names.get(tag)
+    if name is None:
+        name = _qualified(tag, el.prefix)
+        _tag_names[tag] = name
+    return name
+
+
+def _qualified(clark: str, prefix: str | None) -> str:
+    if clark[0] != "{":
+        return clark.lower() if ":" not in clark else clark
+    uri, local = clark[1:].split("}", 1)
+    pref = _URI_TO_PREFIX.get(uri) or prefix or ""
+    return f"{pref}:{local}" if pref else local
+
+
+def attr(el: etree._Element, name: str, default: str | None = None) -> str | None:
+    """An attribute by its prefixed storage name (``ac:name``) whether namespaced or literal."""
+    clark = _attr_names.get(name)
+    if clark is None:
+        if ":" in name:
+            prefix, local = name.split(":", 1)
+            clark = "{" + NAMESPACES.get(prefix, prefix) + "}" + local
+        else:
+            clark = name
+        _attr_names[name] = clark
+    value = el.get(clark)
+    if value is None and clark != name:
+        value = el.get(name)
+    return default if value is None else value
+
+
+def plain_text(el: etree._Element) -> str:
+    """All text inside an element, tags dropped."""
+    return "".join(el.itertext())
+
+
+def names(text: str) -> frozenset[str]:
+    """A set of element or macro names written as one space-separated string."""
+    return frozenset(text.split())

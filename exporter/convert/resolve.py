@@ -1,0 +1,117 @@
+"""How the converter reaches outside one page body: links, attachments, users, includes.
+
+The converter never talks to the network or the output tree. Everything it needs to know about
+the world beyond the storage XHTML it is converting goes through a :class:`Resolver`.
+``OfflineResolver`` serves the ``convert`` command (no network); ``ExportResolver`` in
+``exporter/write.py`` serves real exports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+from urllib.parse import quote
+
+from exporter.slugs import slugify
+
+__all__ = ["Link", "OfflineResolver", "PageRef", "Resolver", "TreeItem"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """A reference to a page or blog post as storage format names it."""
+
+    title: str | None = None
+    space_key: str | None = None  # None: the current page's space
+    page_id: str | None = None  # from site URLs (/wiki/spaces/K/pages/<id>/) or ri:content-entity
+    kind: Literal["page", "blogpost"] = "page"
+    posting_day: str | None = None  # blog posts: "2023/01/01"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Where a reference points: a relative path inside the export or an absolute URL."""
+
+    href: str  # relative path from the current page's file (percent-encoded) or an absolute URL
+    exported: bool  # True when the target is part of this export (a local file)
+    target_title: str | None = None  # the target's title (link text when the body has none)
+
+
+@dataclass(frozen=True, slots=True)
+class TreeItem:
+    """One entry of a children/pagetree listing."""
+
+    title: str
+    link: Link
+    children: tuple[TreeItem, ...] = ()
+
+
+class Resolver(Protocol):
+    """Everything the converter needs to know about the world outside one page body."""
+
+    def page(self, ref: PageRef, anchor: str | None = None) -> Link: ...
+
+    def attachment(self, filename: str, owner: PageRef | None = None) -> Link: ...
+
+    def space(self, key: str) -> Link: ...
+
+    def user(self, account_id: str) -> str: ...
+
+    def url(self, href: str) -> Link: ...
+
+    def page_body(self, ref: PageRef) -> str | None: ...
+
+    def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]: ...
+
+    def jira(self, key: str, server: str | None = None) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineResolver:
+    """Resolves references without network, for the ``convert`` command.
+
+    Page links become ``<slug>.md`` of their titles, attachments ``attachments/<filename>``,
+    users their account id unless ``users`` maps it, site URLs stay as they are.
+    """
+
+    users: dict[str, str] = field(default_factory=dict)
+    jira_base: str = "https://jira.atlassian.com"
+
+    def page(self, ref: PageRef, anchor: str | None = None) -> Link:
+        """A link to ``<slug>.md`` (with ``#anchor``); the current page when no title."""
+        fragment = f"#{quote(anchor, safe='-_.~')}" if anchor else ""
+        if not ref.title:
+            return Link(href=fragment or "#", exported=True, target_title=None)
+        return Link(
+            href=quote(slugify(ref.title) + ".md") + fragment,
+            exported=True,
+            target_title=ref.title,
+        )
+
+    def attachment(self, filename: str, owner: PageRef | None = None) -> Link:
+        """``attachments/<filename>``, percent-encoded."""
+        return Link(href="attachments/" + quote(filename), exported=True, target_title=filename)
+
+    def space(self, key: str) -> Link:
+        """A link to the space's folder index."""
+        return Link(href=quote(key.lower()) + "/", exported=True, target_title=key)
+
+    def user(self, account_id: str) -> str:
+        """The mapped display name, else the account id."""
+        return self.users.get(account_id, account_id)
+
+    def url(self, href: str) -> Link:
+        """Plain URLs stay unchanged offline."""
+        return Link(href=href, exported=False)
+
+    def page_body(self, ref: PageRef) -> str | None:
+        """Offline there are no other pages to include."""
+        return None
+
+    def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]:
+        """Offline there is no page tree."""
+        return ()
+
+    def jira(self, key: str, server: str | None = None) -> str:
+        """The issue's browse URL on the default Jira base."""
+        return f"{self.jira_base.rstrip('/')}/browse/{quote(key)}"

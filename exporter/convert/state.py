@@ -1,0 +1,48 @@
+"""The mutable facts gathered while converting one page (warnings, attachments, headings).
+
+Only the converter and its macro handlers touch this; what leaves the package is the frozen
+``ConvertedPage``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from exporter.convert.flavors import Emitter
+from exporter.convert.resolve import PageRef, Resolver
+
+__all__ = ["BREAK", "TOC_MARK", "ConversionState"]
+
+BREAK = "\x02"  # a hard line break, spelled per flavor once the page is done
+PARAGRAPH = "\x04"  # a paragraph end inside a table cell: <br><br> unless it ends the cell
+TOC_MARK = "\x03"  # "\x03<n>\x03" stands for the n-th table of contents until headings are known
+
+
+@dataclass(eq=False)
+class ConversionState:
+    """Per-page conversion context: flavor, resolver, nesting flags and what was found."""
+
+    emitter: Emitter
+    resolver: Resolver
+    page: PageRef | None = None
+    warnings: list[str] = field(default_factory=list)
+    attachments: set[str] = field(default_factory=set)
+    front_matter: dict[str, object] = field(default_factory=dict)
+    headings: list[tuple[int, str]] = field(default_factory=list)
+    tocs: list[tuple[int, int]] = field(default_factory=list)  # (min level, max level)
+    including: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
+    owners: list[PageRef] = field(default_factory=list)  # pages whose included body is converting
+    pre: int = 0
+    code: int = 0
+    cell: int = 0
+    heading: int = 0
+    strong: int = 0
+    em: int = 0
+    callout: int = 0
+    list_depth: int = 0
+    tight: int = 0
+
+    def warn(self, message: str) -> None:
+        """Record a warning once (the run summary counts them)."""
+        if message not in self.warnings:
+            self.warnings.append(message)

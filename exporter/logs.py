@@ -1,0 +1,457 @@
+"""Logging for people and for CI: text, JSON lines, or GitHub Actions workflow commands.
+
+Every record and exception text passes a redaction filter first, so bearer tokens, Basic
+credentials, OAuth token fields and any value given to ``register_secret`` never reach a log.
+Progress bars appear only on a terminal; elsewhere verbose runs get plain periodic lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+import click
+
+__all__ = [
+    "LogFormat",
+    "Progress",
+    "RedactFilter",
+    "group",
+    "log_summary",
+    "progress",
+    "redact",
+    "register_secret",
+    "setup_logging",
+    "summary_table",
+    "use_color",
+    "write_step_summary",
+]
+
+LogFormat = Literal["text", "json", "github"]
+REDACTED = "***"
+_MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
+
+_SECRETS: set[str] = set()
+# (cheap substring that must occur, pattern, replacement): the substring test keeps the common
+# log line (no credentials at all) from paying for the regular expressions.
+_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("bearer", re.compile(r"(?i)\b(Bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    ("basic", re.compile(r"(?i)\b(Basic)\s+[A-Za-z0-9+/]{8,}={0,2}"), rf"\1 {REDACTED}"),
+    (
+        "",
+        re.compile(
+            r"(?i)(\b(?:refresh_token|access_token|id_token|client_secret|api_token|password)"
+            r"[\"']?\s*[:=]\s*[\"']?)(?!(?:null|None|true|false)\b|\*\*\*)([^\"'&\s,;}]+)"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    ("@", re.compile(r"(://[^/:@\s]+:)[^/@\s]+@"), rf"\1{REDACTED}@"),
+)
+_FIELD_WORDS = ("token", "secret", "password")
+
+
+class _State:
+    fmt: LogFormat = "text"
+    verbosity = 0
+    quiet = False
+    handler: logging.Handler | None = None
+
+
+_STATE = _State()
+log = logging.getLogger("exporter")
+
+
+def register_secret(value: str | None) -> None:
+    """Mask ``value`` in every later log line; under GitHub Actions also ask the runner to."""
+    if not value or len(value) < _MIN_SECRET_LEN or value in _SECRETS:
+        return
+    _SECRETS.add(value)
+    if _STATE.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+        # The runner reads workflow commands from stdout and stderr alike.
+        out = _stream()
+        out.write(f"::add-mask::{_escape_data(value)}\n")
+        out.flush()
+
+
+def _stream() -> TextIO:
+    """Where our log lines go: the installed handler's stream, else the current stderr."""
+    handler = _STATE.handler
+    return handler.stream if isinstance(handler, logging.StreamHandler) else sys.stderr
+
+
+def redact(text: str) -> str:
+    """``text`` with registered secrets and credential-looking values replaced by ***."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    lower = text.lower()
+    for needle, pattern, replacement in _PATTERNS:
+        if needle and needle not in lower:
+            continue
+        if not needle and not any(word in lower for word in _FIELD_WORDS):
+            continue
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites a record's message, extras and exception text with secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for key, value in _extras(record).items():
+            setattr(record, key, _redact_value(value))
+        return True
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, never under ``NO_COLOR`` or ``TERM=dumb``; ``FORCE_COLOR`` wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return os.environ.get("TERM") != "dumb" and _isatty(stream)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+_COLORS = {"DEBUG": "bright_black", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "red"}
+
+
+class TextFormatter(logging.Formatter):
+    """``message`` for info, ``warning: message`` and the like for the other levels."""
+
+    def __init__(self, color: bool) -> None:
+        super().__init__()
+        self.color = color
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.levelno != logging.INFO:
+            prefix = record.levelname.lower() + ":"
+            if self.color:
+                prefix = click.style(prefix, fg=_COLORS.get(record.levelname), bold=True)
+            text = f"{prefix} {text}"
+        if record.exc_text:
+            text += "\n" + record.exc_text
+        return text
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``ts``, ``level``, ``event``, ``logger`` and any extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        data: dict[str, Any] = {
+            "ts": ts.replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+            "logger": record.name,
+        }
+        data.update(_extras(record))
+        if record.exc_text:
+            data["exc"] = record.exc_text
+        return json.dumps(data, default=str, ensure_ascii=False)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubFormatter(logging.Formatter):
+    """Workflow commands: ``::error title=...::`` for errors, ``::warning::``, ``::debug::``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.exc_text:
+            text += "\n" + record.exc_text
+        if record.levelno >= logging.ERROR:
+            title = getattr(record, "title", None) or _page_title(record)
+            props = f" title={_escape_property(title)}" if title else ""
+            return f"::error{props}::{_escape_data(text)}"
+        if record.levelno >= logging.WARNING:
+            return f"::warning::{_escape_data(text)}"
+        if record.levelno < logging.INFO:
+            return f"::debug::{_escape_data(text)}"
+        return text
+
+
+def _page_title(record: logging.LogRecord) -> str:
+    page_id = getattr(record, "page_id", None)
+    if page_id is None:
+        return ""
+    space = getattr(record, "space", None)
+    title = getattr(record, "page_title", None)
+    name = f"{title} ({page_id})" if title else str(page_id)
+    return f"Page {name} failed" + (f" in {space}" if space else "")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at emit time (so click's test runner sees it)."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__(stream)
+        self._fixed = stream
+
+    @property
+    def stream(self) -> TextIO:
+        return self._fixed if self._fixed is not None else sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO | None) -> None:
+        self._fixed = value
+
+
+def setup_logging(
+    verbosity: int = 0,
+    quiet: bool = False,
+    fmt: LogFormat = "text",
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Install the one log handler (replacing a previous one) for the given verbosity and format.
+
+    ``-q`` shows errors only; default warnings; ``-v`` info; ``-vv`` debug plus httpx request
+    lines; ``-vvv`` also httpcore. ``stream`` defaults to the current ``sys.stderr``.
+    """
+    _STATE.fmt, _STATE.verbosity, _STATE.quiet = fmt, verbosity, quiet
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO][min(verbosity, 1)]
+    if verbosity >= 2 and not quiet:
+        level = logging.DEBUG
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_confluence_export", False)]:
+        root.removeHandler(old)
+    handler = _StderrHandler(stream)
+    handler._confluence_export = True  # type: ignore[attr-defined]
+    handler.addFilter(RedactFilter())
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    elif fmt == "github":
+        handler.setFormatter(GithubFormatter())
+    else:
+        handler.setFormatter(TextFormatter(color=use_color(stream or sys.stderr)))
+    root.addHandler(handler)
+    _STATE.handler = handler
+    root.setLevel(level)
+    log.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.INFO if verbosity >= 2 else logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.DEBUG if verbosity >= 3 else logging.WARNING)
+    if fmt == "github":
+        for secret in sorted(_SECRETS):
+            (stream or sys.stderr).write(f"::add-mask::{_escape_data(secret)}\n")
+    return handler
+
+
+@contextmanager
+def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
+    """A foldable ``::group::`` in GitHub format (one per space); an info line otherwise."""
+    if _STATE.fmt == "github":
+        out = stream or _stream()
+        out.write(f"::group::{_escape_data(redact(title))}\n")
+        out.flush()
+        try:
+            yield
+        finally:
+            out.write("::endgroup::\n")
+            out.flush()
+    else:
+        log.info(title)
+        yield
+
+
+def _as_dict(summary: Any) -> dict[str, Any]:
+    if isinstance(summary, Mapping):
+        return dict(summary)
+    for name in ("to_dict", "as_dict"):
+        if callable(getattr(summary, name, None)):
+            return dict(getattr(summary, name)())
+    if hasattr(summary, "__dataclass_fields__"):
+        import dataclasses
+
+        return dataclasses.asdict(summary)
+    raise TypeError(f"cannot read an export summary from {type(summary).__name__}")
+
+
+def summary_table(summary: Any, title: str = "Confluence export") -> str:
+    """The export summary as Markdown: a pages/attachments table, the run's cost, failures."""
+    data = _as_dict(summary)
+    pages, atts = data.get("pages") or {}, data.get("attachments") or {}
+
+    def cell(section: Mapping[str, Any], key: str) -> str:
+        return str(section[key]) if key in section else "–"
+
+    lines = [
+        f"### {title}",
+        "",
+        "| | new or changed | unchanged | deleted | failed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, section, first in (("pages", pages, "exported"), ("attachments", atts, "downloaded")):
+        cells = [cell(section, k) for k in (first, "unchanged", "deleted", "failed")]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    cost = [
+        f"{data['requests']} requests" if "requests" in data else "",
+        f"{data['retries']} retries" if "retries" in data else "",
+        f"~{data['points']} points" if "points" in data else "",
+        f"{data['warnings']} warnings" if "warnings" in data else "",
+        f"{data['duration_s']} s" if "duration_s" in data else "",
+    ]
+    if any(cost):
+        lines += ["", ", ".join(c for c in cost if c)]
+    failures = data.get("failures") or []
+    if failures:
+        lines += ["", "Failed:", ""]
+        for failure in failures:
+            lines.append(f"- {redact(_failure_text(failure))}")
+    return "\n".join(lines) + "\n"
+
+
+def _failure_text(failure: Any) -> str:
+    if isinstance(failure, str):
+        return failure
+    if hasattr(failure, "__dataclass_fields__"):
+        import dataclasses
+
+        failure = dataclasses.asdict(failure)
+    if isinstance(failure, Mapping) and {"page_id", "reason"} <= set(failure):
+        title = f" {failure['title']}" if failure.get("title") else ""
+        return f"{failure['page_id']}{title}: {failure['reason']}"
+    return json.dumps(failure, default=str)
+
+
+def write_step_summary(summary: Any, env: Mapping[str, str] | None = None) -> bool:
+    """Append the summary table to ``$GITHUB_STEP_SUMMARY``; False when not running in Actions."""
+    path = (os.environ if env is None else env).get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return False
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(summary_table(summary) + "\n")
+    return True
+
+
+def log_summary(summary: Any) -> None:
+    """Log the export summary as one record carrying every field (in JSON, always the last
+    line, whatever the verbosity); in GitHub format also append the step summary table."""
+    data = _as_dict(summary)
+    pages = data.get("pages") or {}
+    text = ", ".join(f"{v} {k}" for k, v in pages.items()) or "nothing to do"
+    level = logging.WARNING if pages.get("failed") else logging.INFO
+    extra = {k: v for k, v in data.items() if k not in _STANDARD_ATTRS}
+    record = log.makeRecord(log.name, level, __file__, 0, "summary: pages %s", (text,), None)
+    record.__dict__.update(extra)
+    if _STATE.handler is not None and _STATE.fmt == "json":
+        _STATE.handler.handle(record)
+    elif log.isEnabledFor(level):
+        log.handle(record)
+    if _STATE.fmt == "github":
+        write_step_summary(data)
+
+
+class Progress:
+    """Counts work done; draws a bar on a terminal, else prints a line every ``interval_s``."""
+
+    def __init__(
+        self,
+        total: int | None,
+        label: str,
+        mode: Literal["bar", "lines", "off"],
+        stream: TextIO,
+        interval_s: float = 5.0,
+    ) -> None:
+        self.total, self.label, self.mode, self.stream = total, label, mode, stream
+        self.done = 0
+        self.interval_s = interval_s
+        self._last = time.monotonic()
+        self._bar: Any = None
+        if mode == "bar":
+            self._bar = click.progressbar(length=total, label=label, file=stream)
+            self._bar.__enter__()
+
+    def advance(self, n: int = 1) -> None:
+        """Record ``n`` more items done."""
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(n)
+        elif self.mode == "lines" and time.monotonic() - self._last >= self.interval_s:
+            self._line()
+
+    def _line(self) -> None:
+        self._last = time.monotonic()
+        of = f"/{self.total}" if self.total is not None else ""
+        if _STATE.fmt == "json":  # keep stderr pure JSON lines
+            extra = {"stage": self.label, "done": self.done, "total": self.total}
+            log.info("progress %s: %d%s", self.label, self.done, of, extra=extra)
+            return
+        self.stream.write(f"{self.label}: {self.done}{of}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Finish the bar, or print the final count line."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+        elif self.mode == "lines":
+            self._line()
+            self.mode = "off"
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def progress(
+    total: int | None, label: str, stream: TextIO | None = None, interval_s: float = 5.0
+) -> Progress:
+    """A ``Progress`` fitted to where output goes: a bar on a terminal (not in CI formats or
+    ``TERM=dumb``), periodic lines when verbose, nothing under ``-q`` or otherwise."""
+    out = stream or _stream()
+    mode: Literal["bar", "lines", "off"] = "off"
+    if _STATE.quiet:
+        mode = "off"
+    elif _STATE.fmt == "text" and _isatty(out) and os.environ.get("TERM") != "dumb":
+        mode = "bar"
+    elif _STATE.verbosity >= 1 or _STATE.fmt == "github":
+        mode = "lines"
+    return Progress(total, label, mode, out, interval_s)

@@ -1,0 +1,161 @@
+"""Test-only endpoints under ``/__sandbox/``: stats, content edits, clock and fault injection.
+
+Edits follow Confluence's behaviour so incremental exports can be tested: ``PUT`` makes a new
+version dated now (moves too), ``DELETE`` moves content to the trash.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from exporter.sandbox.limits import FAULT_KINDS, Fault
+from exporter.sandbox.routing import Call, HTTPError, Reply, Router
+from exporter.sandbox.seed import media_type_for
+from exporter.sandbox.v2_objects import attachment_v2, page_v2
+
+__all__ = ["register"]
+
+
+def _bad(message: str, status: int = 400) -> HTTPError:
+    return HTTPError(Reply({"message": message}, status))
+
+
+async def _json(call: Call) -> dict[str, Any]:
+    raw = await call.request.body()
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        raise _bad("Body must be JSON.") from None
+    if not isinstance(data, dict):
+        raise _bad("Body must be a JSON object.")
+    return data
+
+
+def stats(call: Call) -> Reply:
+    return Reply(call.sandbox.stats.snapshot())
+
+
+def reset_stats(call: Call) -> Reply:
+    call.sandbox.stats.reset()
+    return Reply(b"", 204, media_type="text/plain")
+
+
+def _parent(call: Call, data: dict[str, Any], space_key: str) -> str | None:
+    parent = data.get("parent_id", data.get("parent"))
+    if parent is None:
+        return None
+    record = call.sandbox.store.get(str(parent))
+    if record is None or record.space_key != space_key or record.type == "blogpost":
+        raise _bad(f"Parent {parent} is not a page or folder of space {space_key}.")
+    return record.id
+
+
+async def create_page(call: Call) -> Reply:
+    store = call.sandbox.store
+    data = await _json(call)
+    key = str(data.get("space") or data.get("space_key") or "")
+    if key not in store.spaces:
+        raise _bad(f"Unknown space {key!r}; give 'space' as one of {sorted(store.spaces)}.")
+    if not data.get("title"):
+        raise _bad("Give the new page a 'title'.")
+    kind = str(data.get("type") or "page")
+    record = store.add_content(
+        key,
+        str(data["title"]),
+        str(data.get("body") or ""),
+        type=kind,
+        parent_id=None if kind == "blogpost" else _parent(call, data, key),
+        position=data.get("position"),
+        labels=list(data.get("labels") or []),
+        author=data.get("author"),
+        when=store.clock.now(),
+    )
+    return Reply(page_v2(store, record, "storage"), 201)
+
+
+async def update_page(call: Call) -> Reply:
+    store = call.sandbox.store
+    record = store.get(call.params["id"])
+    if record is None:
+        raise _bad(f"No content {call.params['id']}.", 404)
+    data = await _json(call)
+    kwargs: dict[str, Any] = {}
+    if "parent_id" in data or "parent" in data:
+        kwargs["parent_id"] = _parent(call, data, record.space_key)
+    store.update_content(
+        record.id,
+        title=data.get("title"),
+        body=data.get("body"),
+        position=data.get("position"),
+        labels=data.get("labels"),
+        author=data.get("author"),
+        **kwargs,
+    )
+    return Reply(page_v2(store, record, "storage"))
+
+
+def delete_page(call: Call) -> Reply:
+    store = call.sandbox.store
+    if store.get(call.params["id"]) is None:
+        raise _bad(f"No content {call.params['id']}.", 404)
+    store.trash_content(call.params["id"])
+    return Reply(b"", 204, media_type="text/plain")
+
+
+async def add_attachment(call: Call) -> Reply:
+    """Add or replace a file: raw bytes with ``?filename=``, or JSON ``{filename, data_base64}``."""
+    store = call.sandbox.store
+    record = store.get(call.params["id"])
+    if record is None or record.type == "folder":
+        raise _bad(f"No page {call.params['id']} to attach to.", 404)
+    ctype = call.request.headers.get("content-type", "")
+    if "json" in ctype:
+        data = await _json(call)
+        name = str(data.get("filename") or data.get("name") or "")
+        try:
+            content = base64.b64decode(str(data.get("data_base64", "")))
+        except binascii.Error:
+            raise _bad("data_base64 is not base64.") from None
+        media = str(data.get("media_type") or media_type_for(name))
+    else:
+        name = call.query.get("filename", "")
+        content = await call.request.body()
+        media = call.query.get("media_type") or (
+            ctype if ctype and ctype != "application/octet-stream" else media_type_for(name)
+        )
+    if not name:
+        raise _bad("Name the file: ?filename=NAME (raw body) or JSON 'filename'.")
+    att = store.add_attachment(record.id, name, content, media, when=store.clock.now())
+    return Reply(attachment_v2(store, att), 201)
+
+
+async def advance_clock(call: Call) -> Reply:
+    data = await _json(call)
+    call.sandbox.clock.advance(float(data.get("advance", 0)))
+    return Reply({"now": call.sandbox.clock.now().isoformat()})
+
+
+async def inject_faults(call: Call) -> Reply:
+    """Queue faults for the next API requests: ``{"kind": "503", "count": 2, "retry_after": 1}``."""
+    data = await _json(call)
+    kind = str(data.get("kind", "503"))
+    if kind not in (*FAULT_KINDS, "429"):
+        raise _bad(f"kind must be one of {FAULT_KINDS}.")
+    retry_after = data.get("retry_after")
+    fault = Fault(kind, None if retry_after is None else int(retry_after))
+    call.sandbox.limits.enqueue(fault, int(data.get("count", 1)))
+    return Reply({"queued": len(call.sandbox.limits.queue)})
+
+
+def register(router: Router) -> None:
+    router.add("GET", "/__sandbox/stats", stats)
+    router.add("POST", "/__sandbox/reset-stats", reset_stats)
+    router.add("POST", "/__sandbox/pages", create_page)
+    router.add("PUT", "/__sandbox/pages/{id}", update_page)
+    router.add("DELETE", "/__sandbox/pages/{id}", delete_page)
+    router.add("POST", "/__sandbox/pages/{id}/attachments", add_attachment)
+    router.add("POST", "/__sandbox/clock", advance_clock)
+    router.add("POST", "/__sandbox/faults", inject_faults)

@@ -1,0 +1,179 @@
+"""Records of the sandbox's Confluence: users, versions, labels, attachments, content, spaces.
+
+Plain mutable dataclasses owned by :class:`~exporter.sandbox.store.Store` (which locks around
+changes), plus the formats Confluence uses for timestamps and short links.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import quote, quote_plus
+
+__all__ = [
+    "SEED_EPOCH",
+    "AttachmentRecord",
+    "AttachmentVersion",
+    "Clock",
+    "ContentRecord",
+    "Label",
+    "SpaceRecord",
+    "UserRecord",
+    "Version",
+    "iso",
+]
+
+SEED_EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=65536)
+def iso(when: datetime) -> str:
+    """Confluence's timestamp format: ``2024-05-02T10:00:00.000Z`` (cached: it is hot)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+class Clock:
+    """Wall clock with an offset tests can advance (token expiry, grace windows, quota hours)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class UserRecord:
+    account_id: str
+    display_name: str
+    email: str = ""
+
+
+@dataclass
+class Version:
+    number: int
+    created_at: datetime
+    author_id: str
+    message: str = ""
+    minor_edit: bool = False
+
+
+@dataclass
+class Label:
+    id: str
+    name: str
+    prefix: str = "global"
+
+
+@dataclass
+class AttachmentVersion:
+    number: int
+    data: bytes
+    created_at: datetime
+    author_id: str
+    media_type: str
+
+
+@dataclass
+class AttachmentRecord:
+    id: str
+    container_id: str
+    title: str
+    file_id: str
+    versions: list[AttachmentVersion] = field(default_factory=list)
+    comment: str = ""
+    status: str = "current"
+
+    @property
+    def current(self) -> AttachmentVersion:
+        return self.versions[-1]
+
+    @property
+    def media_type(self) -> str:
+        return self.current.media_type
+
+    @property
+    def created_at(self) -> datetime:
+        return self.versions[0].created_at
+
+    def download_path(self) -> str:
+        """Site-relative download link, as Confluence writes it under ``_links.download``."""
+        v = self.current
+        ms = int(v.created_at.timestamp() * 1000)
+        name = quote(self.title)
+        return (
+            f"/download/attachments/{self.container_id}/{name}"
+            f"?version={v.number}&modificationDate={ms}&cacheVersion=1&api=v2"
+        )
+
+
+@dataclass
+class ContentRecord:
+    """A page, folder or blog post: its tree position, versions, labels and attachments."""
+
+    id: str
+    type: str  # page | folder | blogpost
+    space_key: str
+    title: str
+    body: str
+    versions: list[Version]
+    parent_id: str | None = None
+    status: str = "current"
+    labels: list[Label] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # manual order
+    attachments: list[str] = field(default_factory=list)
+    bodies: dict[int, str] = field(default_factory=dict)  # version number -> storage
+
+    @property
+    def version(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def created_at(self) -> datetime:
+        return self.versions[0].created_at
+
+    @property
+    def author_id(self) -> str:
+        return self.versions[0].author_id
+
+    def webui(self) -> str:
+        if self.type == "folder":
+            return f"/spaces/{self.space_key}/folder/{self.id}"
+        title = quote_plus(self.title)
+        if self.type == "blogpost":
+            day = self.created_at.strftime("%Y/%m/%d")
+            return f"/spaces/{self.space_key}/blog/{day}/{self.id}/{title}"
+        return f"/spaces/{self.space_key}/pages/{self.id}/{title}"
+
+    def tinyui(self) -> str:
+        return _tinyui(self.id)
+
+
+@functools.lru_cache(maxsize=65536)
+def _tinyui(content_id: str) -> str:
+    """Confluence's short link: the id's little-endian bytes, URL-safe base64."""
+    raw = int(content_id).to_bytes(8, "little").rstrip(b"\0") or b"\0"
+    return "/x/" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass
+class SpaceRecord:
+    id: int
+    key: str
+    name: str
+    created_at: datetime
+    author_id: str
+    type: str = "global"
+    status: str = "current"
+    homepage_id: str | None = None
+    roots: list[str] = field(default_factory=list)  # top-level content in manual order
+    description: str = ""

@@ -1,0 +1,137 @@
+"""A small, fast router plus the request/reply types every sandbox handler uses.
+
+Handlers take a :class:`Call` and return a :class:`Reply`; the reply carries the points the
+request costs (objects returned, users returned), so costing stays next to the data it counts.
+Route templates (``/api/v2/spaces/{id}/pages``) double as the keys of ``stats.by_route``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from exporter.sandbox.app import Sandbox
+
+__all__ = ["Call", "HTTPError", "Reply", "Route", "Router", "json_reply"]
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it: path params, query, and how to write links back."""
+
+    request: Request
+    params: dict[str, str]
+    query: QueryParams
+    sandbox: Sandbox
+    origin: str  # http://127.0.0.1:PORT
+    base: str  # _links.base: the site's wiki base ("{origin}/wiki" or "{origin}" without context)
+    context: str  # "/wiki" or ""
+    path: str  # the request path relative to the context ("/api/v2/pages")
+    scopes: frozenset[str] | None = None  # None: unscoped (classic API token on the site)
+    account_id: str = ""
+
+    def values(self, name: str) -> list[str]:
+        """A multi-value filter given either repeated (``id=1&id=2``) or comma-separated."""
+        out: list[str] = []
+        for raw in self.query.getlist(name):
+            out.extend(v.strip() for v in raw.split(",") if v.strip())
+        return out
+
+
+@dataclass
+class Reply:
+    """What a handler answers; ``objects``/``users`` feed the points cost (reference 4.2)."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+    objects: int = 0
+    users: int = 0
+    download: bool = False
+
+    def encode(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_reply(body: Any, status: int = 200, *, objects: int = 0, users: int = 0) -> Reply:
+    return Reply(body=body, status=status, objects=objects, users=users)
+
+
+class HTTPError(Exception):
+    """Raised by handlers to answer an error reply (already shaped like Atlassian's)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+Handler = Callable[[Call], Reply | Awaitable[Reply]]
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    regex: re.Pattern[str]
+    scopes: tuple[frozenset[str], ...] = ()  # alternatives: the token must hold one whole set
+    is_async: bool = False
+
+
+class Router:
+    """Routes by method and path template; literal segments win over parameters."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+        self._static: dict[tuple[str, str], Route] = {}
+
+    def add(
+        self, method: str, template: str, handler: Handler, scopes: tuple[str, ...] = ()
+    ) -> None:
+        """Register a handler; ``scopes`` lists alternatives, each "a b" meaning all of a and b."""
+        pattern = re.sub(
+            r"\{(\w+)(:path)?\}",
+            lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
+            template,
+        )
+        route = Route(
+            method,
+            template.replace(":path", ""),
+            handler,
+            re.compile(f"^{pattern}$"),
+            tuple(frozenset(s.split()) for s in scopes),
+            inspect.iscoroutinefunction(handler),
+        )
+        if "{" not in template:
+            self._static[(method, template)] = route
+        else:
+            self.routes.append(route)
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        """The route for a request, its path params, and whether the path exists for any method."""
+        route = self._static.get((method, path))
+        if route:
+            return route, {}, True
+        known = any(p == path for (_, p) in self._static)
+        for route in self.routes:
+            found = route.regex.match(path)
+            if found:
+                if route.method == method:
+                    return route, found.groupdict(), True
+                known = True
+        return None, {}, known

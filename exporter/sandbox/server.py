@@ -1,0 +1,280 @@
+"""Starting the sandbox: options, building the app, and serving it with uvicorn.
+
+``start_sandbox`` runs uvicorn in a background thread on a free loopback port and returns a
+handle tests use as a context manager; ``serve_forever`` is what the ``sandbox`` command runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+import yaml
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from exporter.errors import ConfigError
+from exporter.sandbox.app import Sandbox
+from exporter.sandbox.limits import Fault, Limits
+from exporter.sandbox.oauth import OAuthServer
+from exporter.sandbox.seed import load_seed, resolve_seed
+from exporter.sandbox.stats import Stats
+from exporter.sandbox.store import Clock, Store
+from exporter.sandbox.synthetic import add_synthetic_space
+
+__all__ = [
+    "SandboxHandle",
+    "SandboxOptions",
+    "build_sandbox",
+    "config_yaml",
+    "serve_sandbox",
+    "start_sandbox",
+]
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """The sandbox's knobs, mirroring the ``sandbox`` command's options."""
+
+    seed: str | Path | None = "sample"
+    synthetic_pages: int = 0
+    attachments_per_page: float = 0.0
+    latency_ms: int = 0
+    fail_rate: float = 0.0
+    rate_limit_burst: int | None = None
+    points_per_hour: int | None = None
+    access_token_ttl: int = 3600
+    auto_consent: bool = True
+    redirect_uri: str | None = None
+
+
+def build_sandbox(options: SandboxOptions) -> Sandbox:
+    """The ASGI app with its store loaded from the seed and synthetic options."""
+    clock = Clock()
+    seed_dir = resolve_seed(options.seed)
+    if seed_dir is not None and not seed_dir.is_dir():
+        raise ConfigError(
+            f"Seed directory {seed_dir} does not exist. Use --seed sample or a directory."
+        )
+    store = load_seed(seed_dir, clock) if seed_dir else Store("Synthetic Sandbox", clock)
+    if not store.users:
+        store.add_user("557058:00000000-0000-4000-8000-000000000001", "Sandbox Admin")
+    add_synthetic_space(store, options.synthetic_pages, options.attachments_per_page)
+    limits = Limits(
+        clock,
+        burst=options.rate_limit_burst,
+        points_per_hour=options.points_per_hour,
+        fail_rate=options.fail_rate,
+        latency_ms=options.latency_ms,
+    )
+    oauth = OAuthServer(
+        clock,
+        Stats(),
+        redirect_uri=options.redirect_uri,
+        auto_consent=options.auto_consent,
+        access_ttl=options.access_token_ttl,
+    )
+    return Sandbox(store, limits=limits, oauth_server=oauth)
+
+
+def ready_info(sandbox: Sandbox, base_url: str) -> dict[str, Any]:
+    """The ready-file JSON (CONTRACT.md) plus the scoped API token for gateway Basic auth."""
+    creds = sandbox.credentials
+    return {
+        "base_url": base_url,
+        "cloud_id": sandbox.store.cloud_id,
+        "client_id": sandbox.oauth.client_id,
+        "client_secret": sandbox.oauth.client_secret,
+        "email": creds.email,
+        "api_token": creds.api_token,
+        "spaces": list(sandbox.store.spaces),
+        "scoped_api_token": creds.scoped_api_token,
+        "site_name": sandbox.store.site_name,
+    }
+
+
+def config_yaml(ready: dict[str, Any]) -> str:
+    """A config.yaml pointing the exporter at the sandbox with Basic auth and ``spaces: all``."""
+    base = ready["base_url"]
+    config = {
+        "site": base,
+        "cloud_id": ready["cloud_id"],
+        "auth": {"method": "basic", "email": ready["email"], "api_token": ready["api_token"]},
+        "spaces": "all",
+        "api": {"endpoints": {"auth": base, "api": base, "site": base}},
+        "output": {"dir": "export"},
+    }
+    header = (
+        "# Written by `confluence-export sandbox`. For OAuth, set auth.method: oauth with\n"
+        f"# client_id: {ready['client_id']} and client_secret from the ready file, then run login.\n"
+    )
+    return header + yaml.safe_dump(config, sort_keys=False)
+
+
+class SandboxProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, exposing the transport so faults can reset connections."""
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {"sandbox.transport": self.transport}  # type: ignore[dict-item]
+
+
+def _server(sandbox: Sandbox, **kwargs: Any) -> uvicorn.Server:
+    config = uvicorn.Config(
+        sandbox,
+        http=SandboxProtocol,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        proxy_headers=False,
+        **kwargs,
+    )
+    return uvicorn.Server(config)
+
+
+class SandboxHandle:
+    """A running sandbox: its URL, ready info, store, stats and test helpers."""
+
+    def __init__(
+        self, sandbox: Sandbox, server: uvicorn.Server, thread: threading.Thread, port: int
+    ) -> None:
+        self.sandbox = sandbox
+        self.server = server
+        self.thread = thread
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.ready = ready_info(sandbox, self.base_url)
+        self._http: httpx.Client | None = None
+
+    @property
+    def http(self) -> httpx.Client:
+        """A plain client for this sandbox's origin (created once: SSL setup is slow)."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.base_url, timeout=30, verify=False)
+        return self._http
+
+    @property
+    def store(self) -> Store:
+        return self.sandbox.store
+
+    def stats(self) -> dict[str, Any]:
+        """``GET /__sandbox/stats`` over HTTP."""
+        data: dict[str, Any] = self.http.get("/__sandbox/stats").json()
+        return data
+
+    def reset_stats(self) -> None:
+        self.http.post("/__sandbox/reset-stats").raise_for_status()
+
+    def write_config(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(config_yaml(self.ready), encoding="utf-8")
+        return path
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock (token expiry, grace windows, quota hours)."""
+        self.sandbox.clock.advance(seconds)
+
+    def inject(self, kind: str, count: int = 1, retry_after: int | None = None) -> None:
+        """Make the next ``count`` API requests fail: "503", "429", "500", "reset", "truncate"..."""
+        self.sandbox.limits.enqueue(Fault(kind, retry_after), count)
+
+    def mint_token(self, scopes: set[str] | frozenset[str]) -> dict[str, Any]:
+        """A token response as ``/oauth/token`` would give, without the browser dance."""
+        return self.sandbox.oauth.mint(frozenset(scopes))
+
+    def stop(self, wait: bool = False) -> None:
+        """Ask the server to exit; it finishes within about 0.4 s (``wait=True`` blocks until then)."""
+        self.server.should_exit = True
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        if wait:
+            self.thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox(
+    options: SandboxOptions | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> SandboxHandle:
+    """Serve a sandbox in a background thread; returns once it accepts connections."""
+    return serve_sandbox(build_sandbox(options or SandboxOptions()), host=host, port=port)
+
+
+def serve_sandbox(sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 0) -> SandboxHandle:
+    """Serve an already built :class:`Sandbox` (e.g. around a hand-made store) in a thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    bound = sock.getsockname()[1]
+    server = _server(sandbox)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sandbox"
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("The sandbox server did not start; run it with -v to see why.")
+        time.sleep(0.002)
+    return SandboxHandle(sandbox, server, thread, bound)
+
+
+def serve_forever(
+    options: SandboxOptions,
+    host: str,
+    port: int,
+    ready_file: Path | None,
+    write_config: Path | None,
+    announce: Any = print,
+) -> None:
+    """Run in the foreground until interrupted, writing the ready file once listening."""
+    sandbox = build_sandbox(options)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    bound = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    info = ready_info(sandbox, f"http://{shown}:{bound}")
+    server = _server(sandbox)
+
+    async def main() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if server.started:
+            if write_config:
+                write_config.write_text(config_yaml(info), encoding="utf-8")
+            if ready_file:
+                tmp = ready_file.with_name(ready_file.name + ".tmp")
+                tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+                tmp.replace(ready_file)
+            lines = [
+                f"Sandbox listening on {info['base_url']} (cloud id {info['cloud_id']}).",
+                f"  Basic auth: {info['email']} / {info['api_token']}",
+                f"  OAuth client: {info['client_id']} / {info['client_secret']}",
+                f"  Spaces: {', '.join(info['spaces'])}",
+            ]
+            if write_config:
+                lines.append(
+                    f"  Config written to {write_config}: confluence-export --config {write_config} export"
+                )
+            announce("\n".join(lines))
+        await task
+
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(main())

@@ -1,0 +1,298 @@
+"""The sandbox's in-memory Confluence: users, spaces, pages, folders, blog posts, attachments.
+
+Everything the fake API serves lives here, guarded by one lock so admin edits made from test
+threads never race the server's event loop. Ids are realistic: numeric strings for content,
+``att<digits>`` for attachments, a number for the v1 space id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from exporter.sandbox.records import (
+    SEED_EPOCH,
+    AttachmentRecord,
+    AttachmentVersion,
+    Clock,
+    ContentRecord,
+    Label,
+    SpaceRecord,
+    UserRecord,
+    Version,
+    iso,
+)
+
+__all__ = [
+    "AttachmentRecord",
+    "AttachmentVersion",
+    "Clock",
+    "ContentRecord",
+    "Label",
+    "SpaceRecord",
+    "Store",
+    "UserRecord",
+    "Version",
+    "iso",
+]
+
+
+class Store:
+    """All sandbox data plus the id counters; mutate only through its methods (they lock)."""
+
+    def __init__(self, site_name: str = "Sandbox", clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.site_name = site_name
+        self.cloud_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "sandbox:" + site_name))
+        self.users: dict[str, UserRecord] = {}
+        self.spaces: dict[str, SpaceRecord] = {}
+        self.space_ids: dict[int, str] = {}
+        self.content: dict[str, ContentRecord] = {}
+        self.attachments: dict[str, AttachmentRecord] = {}
+        self._next_space = 98304
+        self._next_content = 65536
+        self._next_attachment = 3997696
+        self._next_label = 1234560
+        self._labels: dict[str, str] = {}  # name -> id, stable across pages
+        self._seq = 0  # for deterministic seed timestamps
+        self.view_cache: dict[tuple[str, int, str], str] = {}  # body.view per page version
+        self.revision = 0  # bumped by every change; keys caches such as CQL results
+        self.cql_cache: dict[tuple[int, str, str], list[Any]] = {}
+
+    # ---- ids and time -------------------------------------------------------------------
+
+    def _seed_time(self) -> datetime:
+        self._seq += 1
+        # Spread over about 20 months from SEED_EPOCH: always in the past, never colliding often.
+        return SEED_EPOCH + timedelta(minutes=(397 * self._seq) % 870_000, seconds=self._seq % 60)
+
+    def _content_id(self) -> str:
+        self._next_content += 1 + (self._next_content % 7)
+        return str(self._next_content)
+
+    def label(self, name: str) -> Label:
+        if name not in self._labels:
+            self._next_label += 1
+            self._labels[name] = str(self._next_label)
+        return Label(self._labels[name], name)
+
+    @property
+    def default_author(self) -> str:
+        return next(iter(self.users)) if self.users else "557058:sandbox"
+
+    # ---- building -----------------------------------------------------------------------
+
+    def add_user(self, account_id: str, display_name: str, email: str = "") -> UserRecord:
+        with self.lock:
+            user = UserRecord(account_id, display_name, email)
+            self.users[account_id] = user
+            return user
+
+    def add_space(self, key: str, name: str, description: str = "") -> SpaceRecord:
+        with self.lock:
+            self._next_space += 2
+            space = SpaceRecord(
+                self._next_space,
+                key,
+                name,
+                self._seed_time(),
+                self.default_author,
+                description=description,
+            )
+            self.spaces[key] = space
+            self.space_ids[space.id] = key
+            return space
+
+    def add_content(
+        self,
+        space_key: str,
+        title: str,
+        body: str = "",
+        *,
+        type: str = "page",
+        parent_id: str | None = None,
+        position: int | None = None,
+        labels: list[str] | tuple[str, ...] = (),
+        author: str | None = None,
+        status: str = "current",
+        when: datetime | None = None,
+    ) -> ContentRecord:
+        """Create content; ``when=None`` during seeding gives deterministic past timestamps."""
+        with self.lock:
+            space = self.spaces[space_key]
+            created = when or self._seed_time()
+            record = ContentRecord(
+                id=self._content_id(),
+                type=type,
+                space_key=space_key,
+                title=title,
+                body=body,
+                versions=[Version(1, created, author or self.default_author)],
+                parent_id=parent_id,
+                status=status,
+                labels=[self.label(n) for n in labels],
+            )
+            record.bodies[1] = body
+            self.revision += 1
+            self.content[record.id] = record
+            if type != "blogpost":
+                siblings = self.content[parent_id].children if parent_id else space.roots
+                siblings.insert(len(siblings) if position is None else position, record.id)
+                if space.homepage_id is None and parent_id is None and type == "page":
+                    space.homepage_id = record.id
+            return record
+
+    def add_attachment(
+        self,
+        container_id: str,
+        title: str,
+        data: bytes,
+        media_type: str,
+        *,
+        author: str | None = None,
+        when: datetime | None = None,
+        comment: str = "",
+    ) -> AttachmentRecord:
+        """Add a file to a page, or a new version when the page already has one of that name."""
+        with self.lock:
+            page = self.content[container_id]
+            created = when or self._seed_time()
+            self.view_cache.clear()  # image and link targets may change
+            self.revision += 1
+            for att_id in page.attachments:
+                att = self.attachments[att_id]
+                if att.title == title:
+                    number = att.current.number + 1
+                    att.versions.append(
+                        AttachmentVersion(
+                            number, data, created, author or self.default_author, media_type
+                        )
+                    )
+                    return att
+            self._next_attachment += 3
+            file_id = str(uuid.UUID(hashlib.md5(f"{container_id}/{title}".encode()).hexdigest()))
+            att = AttachmentRecord(
+                id=f"att{self._next_attachment}",
+                container_id=container_id,
+                title=title,
+                file_id=file_id,
+                versions=[
+                    AttachmentVersion(1, data, created, author or self.default_author, media_type)
+                ],
+                comment=comment,
+            )
+            self.attachments[att.id] = att
+            page.attachments.append(att.id)
+            return att
+
+    # ---- edits (admin) ------------------------------------------------------------------
+
+    def siblings_of(self, record: ContentRecord) -> list[str]:
+        if record.parent_id:
+            return self.content[record.parent_id].children
+        return self.spaces[record.space_key].roots
+
+    def update_content(
+        self,
+        content_id: str,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        parent_id: str | None | object = ...,
+        position: int | None = None,
+        labels: list[str] | None = None,
+        author: str | None = None,
+    ) -> ContentRecord:
+        """A new version dated now: edits, renames and moves all bump the version."""
+        with self.lock:
+            record = self.content[content_id]
+            if title is not None:
+                record.title = title
+            if body is not None:
+                record.body = body
+            if labels is not None:
+                record.labels = [self.label(n) for n in labels]
+            if record.type != "blogpost" and (parent_id is not ... or position is not None):
+                self.siblings_of(record).remove(record.id)
+                if parent_id is not ...:
+                    record.parent_id = parent_id  # type: ignore[assignment]
+                siblings = self.siblings_of(record)
+                siblings.insert(len(siblings) if position is None else position, record.id)
+            number = record.version.number + 1
+            record.versions.append(Version(number, self.clock.now(), author or self.default_author))
+            record.bodies[number] = record.body
+            self.view_cache.clear()  # titles in links to this page may change
+            self.revision += 1
+            return record
+
+    def trash_content(self, content_id: str) -> ContentRecord:
+        """Move content to the trash: it keeps its place but only ``status=trashed`` lists show it."""
+        with self.lock:
+            record = self.content[content_id]
+            record.status = "trashed"
+            if record.type != "blogpost" and record.children:
+                # As in Confluence, the children of a deleted page move up to its parent.
+                siblings = self.siblings_of(record)
+                at = siblings.index(record.id) + 1
+                for child_id in record.children:
+                    self.content[child_id].parent_id = record.parent_id
+                siblings[at:at] = record.children
+                record.children = []
+            self.revision += 1
+            return record
+
+    # ---- queries ------------------------------------------------------------------------
+
+    def space_by_id(self, space_id: str | int) -> SpaceRecord | None:
+        try:
+            key = self.space_ids.get(int(space_id))
+        except ValueError:
+            return None
+        return self.spaces.get(key) if key else None
+
+    def get(self, content_id: str) -> ContentRecord | None:
+        return self.content.get(content_id)
+
+    def position(self, record: ContentRecord) -> int | None:
+        if record.type == "blogpost":
+            return None
+        try:
+            return self.siblings_of(record).index(record.id)
+        except (ValueError, KeyError):
+            return None
+
+    def ancestors(self, record: ContentRecord) -> list[ContentRecord]:
+        """Top-down ancestors (folders included)."""
+        chain: list[ContentRecord] = []
+        parent = record.parent_id
+        while parent and parent in self.content:
+            chain.append(self.content[parent])
+            parent = self.content[parent].parent_id
+        return list(reversed(chain))
+
+    def walk_space(self, space_key: str) -> list[ContentRecord]:
+        """Every page and folder of a space, depth first in manual order."""
+        out: list[ContentRecord] = []
+
+        def visit(ids: list[str]) -> None:
+            for cid in ids:
+                rec = self.content[cid]
+                out.append(rec)
+                visit(rec.children)
+
+        visit(self.spaces[space_key].roots)
+        return out
+
+    def all_content(self) -> list[ContentRecord]:
+        """Every content record, spaces in creation order, trees depth first, then blog posts."""
+        out: list[ContentRecord] = []
+        for key in self.spaces:
+            out.extend(self.walk_space(key))
+            out.extend(
+                r for r in self.content.values() if r.space_key == key and r.type == "blogpost"
+            )
+        return out

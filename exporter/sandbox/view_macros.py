@@ -1,0 +1,273 @@
+"""Macro renderers for ``body.view``: each turns one ``ac:structured-macro`` into the HTML
+Confluence Cloud serves for it (panels, code, expand, status, TOC, Jira, include, children,
+attachments, diagrams, page properties and their report, file previews).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import quote_plus
+
+from lxml import etree
+
+from exporter.sandbox.storage import ac, attr, esc, local_name, parse_storage, ri
+from exporter.sandbox.store import ContentRecord, Store
+
+if TYPE_CHECKING:
+    from exporter.sandbox.view import Renderer
+
+__all__ = ["MACROS", "PANELS", "info", "param", "report_rows"]
+
+Params = dict[str, etree._Element]
+PANELS = {"info": "information", "note": "note", "tip": "tip", "warning": "warning"}
+PANEL_ICONS = {
+    "info": "info-filled",
+    "note": "warning-filled",
+    "tip": "check-circle-filled",
+    "warning": "error",
+}
+LOZENGES = {
+    "green": "success",
+    "red": "error",
+    "yellow": "current",
+    "blue": "complete",
+    "purple": "progress",
+}
+
+
+def param(params: Params, name: str, default: str = "") -> str:
+    """A macro parameter's text, or ``default``."""
+    p = params.get(name)
+    return "".join(p.itertext()).strip() if p is not None else default
+
+
+def info(r: Renderer, el: etree._Element, name: str, mid: str, params: Params) -> str:
+    title = param(params, "title")
+    head = f'<p class="title conf-macro-render">{esc(title)}</p>' if title else ""
+    return (
+        f'<div class="confluence-information-macro confluence-information-macro-{PANELS[name]} conf-macro output-block" '
+        f'data-hasbody="true" data-macro-name="{name}" data-macro-id="{attr(mid)}">{head}'
+        f'<span class="aui-icon aui-icon-small aui-iconfont-{PANEL_ICONS[name]} confluence-information-macro-icon"></span>'
+        f'<div class="confluence-information-macro-body">{r.body(el)}</div></div>'
+    )
+
+
+def panel(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    bg = param(params, "bgColor")
+    style = f' style="background-color: {attr(bg)};"' if bg else ""
+    return (
+        f'<div class="panel conf-macro output-block" data-macro-name="panel" data-macro-id="{attr(mid)}"{style}>'
+        f'<div class="panelContent">{r.body(el)}</div></div>'
+    )
+
+
+def code(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    lang = param(params, "language", "none" if el.get(ac("name")) == "code" else "")
+    brush = f"brush: {lang or 'text'}; gutter: false; theme: Confluence"
+    name = attr(el.get(ac("name")))
+    return (
+        f'<div class="code panel pdl conf-macro output-block" data-macro-name="{name}" data-macro-id="{attr(mid)}">'
+        f'<div class="codeContent panelContent pdl"><pre class="syntaxhighlighter-pre" '
+        f'data-syntaxhighlighter-params="{brush}" data-theme="Confluence">{r.body(el)}</pre></div></div>'
+    )
+
+
+def expand(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    title = param(params, "title", "Click here to expand...")
+    return (
+        f'<div class="expand-container conf-macro output-block" data-macro-name="expand" data-macro-id="{attr(mid)}">'
+        '<div class="expand-control"><span class="expand-icon aui-icon aui-icon-small aui-iconfont-chevron-right"></span>'
+        f'<span class="expand-control-text conf-macro-render">{esc(title)}</span></div>'
+        f'<div class="expand-content expand-hidden">{r.body(el)}</div></div>'
+    )
+
+
+def status(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    colour = LOZENGES.get(param(params, "colour").lower(), "")
+    cls = f"status-macro aui-lozenge{' aui-lozenge-' + colour if colour else ''}"
+    if param(params, "subtle") == "true":
+        cls += " aui-lozenge-subtle"
+    title = param(params, "title")
+    return f'<span class="{cls} conf-macro output-inline" data-macro-name="status" data-macro-id="{attr(mid)}">{esc(title)}</span>'
+
+
+def toc(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """View: Cloud's empty client-side TOC. Export view: the rendered list, no macro name."""
+    if not r.export:
+        return (
+            f'<div class="toc-macro client-side-toc-macro conf-macro output-block" data-macro-name="toc" '
+            f'data-macro-id="{attr(mid)}" data-headerelements="H1,H2,H3,H4,H5,H6,H7"></div>'
+        )
+    items = []
+    for h in parse_storage(r.page.body).iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        text = "".join(h.itertext()).strip()
+        anchor = re.sub(r"[^\w-]", "", r.page.title) + "-" + re.sub(r"[^\w-]", "", text)
+        items.append(
+            f'<li><span class="toc-item-body"><a href="#{attr(anchor)}">{esc(text)}</a></span></li>'
+        )
+    return f'<div class="toc-macro rbtoc{r.page.id}"><ul class="toc-indentation">{"".join(items)}</ul></div>'
+
+
+def jira(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    key = param(params, "key")
+    if not key:
+        jql = attr(param(params, "jqlQuery"))
+        if r.export:  # the issue table lives in the export view only, without a macro name
+            return f'<div class="jira-table" data-jql="{jql}"><table><tbody><tr><th>Key</th><th>Summary</th></tr></tbody></table></div>'
+        return f'<div class="conf-macro output-block" data-macro-name="jira" data-macro-id="{attr(mid)}" data-jql="{jql}"></div>'
+    return (
+        f'<span class="confluence-jim-macro jira-issue conf-macro output-block" data-jira-key="{attr(key)}" '
+        f'data-macro-name="jira" data-macro-id="{attr(mid)}"><a href="https://jira.example.com/browse/{attr(key)}" '
+        f'class="jira-issue-key">{esc(key)}</a></span>'
+    )
+
+
+def anchor(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    name = param(params, "")
+    return f'<span class="confluence-anchor-link conf-macro output-inline" id="{attr(name)}" data-macro-name="anchor"></span>'
+
+
+def include(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    name = el.get(ac("name")) or "include"
+    target = None
+    p = params.get("")
+    ref = p.find(f".//{ri('page')}") if p is not None else None
+    if ref is not None:
+        target = r.find_page(ref.get(ri("content-title")), ref.get(ri("space-key")))
+    inner = ""
+    if target is not None and r.depth < 2:
+        inner = type(r)(r.store, target, r.ctx, r.depth + 1, r.export).render(target.body)
+    return f'<div class="conf-macro output-block" data-macro-name="{name}" data-macro-id="{attr(mid)}">{inner}</div>'
+
+
+def children(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    items = "".join(
+        f"<li>{r.page_link(r.store.content[c], None)}</li>"
+        for c in r.page.children
+        if r.store.content[c].status == "current"
+    )
+    return f'<ul class="childpages-macro conf-macro output-block" data-macro-name="children">{items}</ul>'
+
+
+def attachments(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    rows = "".join(
+        f"<tr><td>{r.attachment_link(r.store.attachments[a], None)}</td></tr>"
+        for a in r.page.attachments
+    )
+    return (
+        '<div class="plugin_attachments_container conf-macro output-block" data-macro-name="attachments">'
+        f'<table class="attachments aui">{rows}</table></div>'
+    )
+
+
+def diagram(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    name = el.get(ac("name")) or "drawio"
+    diagram = param(params, "diagramName") or param(params, "name")
+    img = ""
+    preview = r.find_attachment(r.page, f"{diagram}.png")
+    if preview is not None:
+        img = f'<img class="drawio-diagram-image" src="{r.download(preview)}" alt="{attr(diagram)}" />'
+    return (
+        f'<div class="conf-macro output-block" data-macro-name="{name}" data-macro-id="{attr(mid)}" '
+        f'data-diagram-name="{attr(diagram)}">{img}</div>'
+    )
+
+
+def details(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    return (
+        f'<div class="plugin-tabmeta-details conf-macro output-block" data-macro-name="details" '
+        f'data-macro-id="{attr(mid)}">{r.body(el)}</div>'
+    )
+
+
+def view_file(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """File previews carry the attachment on the wrapper, as Cloud's client-side widget does."""
+    p = params.get("name")
+    ref = p.find(ri("attachment")) if p is not None else None
+    att = r.find_attachment(r.page, ref.get(ri("filename")) if ref is not None else None)
+    if att is None:
+        return '<div class="conf-macro output-block" data-macro-name="view-file"></div>'
+    name = "viewpdf" if att.media_type == "application/pdf" else "view-file"
+    return (
+        f'<div class="conf-macro output-block" data-macro-name="{name}" data-macro-id="{attr(mid)}" '
+        f'data-attachment-id="{att.id}" data-attachment="{attr(quote_plus(att.title))}">'
+        f"{r.attachment_link(att, None)}</div>"
+    )
+
+
+def report(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """Page Properties Report: one row per page (matching the CQL) with a details macro."""
+    query = param(params, "cql")
+    given = param(params, "headings")
+    rows = report_rows(r.store, query, r.page, r.ctx, r.export)
+    headings = [h.strip() for h in given.split(",") if h.strip()]
+    if not headings:
+        headings = list(dict.fromkeys(k for _, props in rows for k in props))
+    head = "".join(f"<th>{esc(h)}</th>" for h in ["Title", *headings])
+    body = "".join(
+        f"<tr><td>{r.page_link(rec, None)}</td>"
+        + "".join(f"<td>{props.get(h, '')}</td>" for h in headings)
+        + "</tr>"
+        for rec, props in rows
+    )
+    return (
+        f'<div class="table-wrap"><table class="metadata-summary-macro" data-cql="{attr(query)}" '
+        f'data-headings="{attr(given)}" data-current-space-key="{attr(r.page.space_key)}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def report_rows(
+    store: Store, query: str, page: ContentRecord, context: str = "/wiki", export: bool = False
+) -> list[tuple[ContentRecord, dict[str, str]]]:
+    """Pages matching ``query`` that hold a ``details`` macro, with each property as HTML."""
+    from exporter.sandbox.cql import CQLError, search
+    from exporter.sandbox.view import Renderer
+
+    try:
+        found = search(store, query, space_key=page.space_key) if query else []
+    except CQLError:
+        return []
+    rows: list[tuple[ContentRecord, dict[str, str]]] = []
+    for item in found:
+        if not isinstance(item, ContentRecord) or item.id == page.id:
+            continue
+        props: dict[str, str] = {}
+        cell_renderer = Renderer(store, item, context, 2, export)
+        for macro in parse_storage(item.body).iter(ac("structured-macro")):
+            if macro.get(ac("name")) != "details":
+                continue
+            for tr in macro.iter("tr"):
+                cells = [c for c in tr if local_name(c) in ("th", "td")]
+                if len(cells) >= 2:
+                    props["".join(cells[0].itertext()).strip()] = cell_renderer.children_html(
+                        cells[1]
+                    )
+        if props:
+            rows.append((item, props))
+    return rows
+
+
+Macro = Callable[["Renderer", etree._Element, str, Params], str]
+MACROS: dict[str, Macro] = {
+    "code": code,
+    "noformat": code,
+    "expand": expand,
+    "status": status,
+    "toc": toc,
+    "panel": panel,
+    "jira": jira,
+    "anchor": anchor,
+    "include": include,
+    "excerpt-include": include,
+    "children": children,
+    "attachments": attachments,
+    "drawio": diagram,
+    "gliffy": diagram,
+    "details": details,
+    "detailssummary": report,
+    "view-file": view_file,
+    "viewpdf": view_file,
+}

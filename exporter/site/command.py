@@ -1,0 +1,72 @@
+"""The ``site`` and ``serve`` click commands (registered on the main group by ``cli.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from exporter.site.render import render_site
+from exporter.site.serve import make_server
+from exporter.site.source import FLAVORS
+
+__all__ = ["serve_command", "site_command"]
+
+
+@click.command("site")
+@click.argument(
+    "docs_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DOCS_DIR"
+)
+@click.option(
+    "--out",
+    "site_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the static site (created; stale files from an earlier build removed).",
+)
+@click.option(
+    "--flavor",
+    type=click.Choice(FLAVORS),
+    default=None,
+    help="Markdown flavor of DOCS_DIR (default: detected from its files).",
+)
+@click.option("--site-name", default=None, help="Title in the header (default: the home page's).")
+def site_command(docs_dir: Path, site_dir: Path, flavor: str | None, site_name: str | None) -> None:
+    """Render the navigable static site from an exported docs folder."""
+    report = render_site(docs_dir, site_dir, flavor=flavor, site_name=site_name)
+    click.echo(
+        f"Site: {report.pages} pages, {report.files} files ({report.flavor} flavor); "
+        f"{report.written} written, {report.removed} removed."
+    )
+    for broken in report.broken_links:
+        click.echo(f"warning: link to nothing in the export: {broken}", err=True)
+    click.echo(f"Open {(site_dir / 'index.html').resolve().as_uri()}")
+
+
+@click.command("serve")
+@click.argument(
+    "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR"
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option(
+    "--sub-path",
+    default=None,
+    metavar="/PREFIX/",
+    help="Serve under this path, like a GitHub Pages project site.",
+)
+def serve_command(directory: Path, port: int, sub_path: str | None) -> None:
+    """Serve a built site on 127.0.0.1 for preview (Ctrl-C stops)."""
+    server = make_server(directory, port=port, sub_path=sub_path)
+    click.echo(f"Serving {directory} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.server_close()

@@ -1,0 +1,258 @@
+"""The export's memory between runs: ``OUT/.confluence-export/``.
+
+``manifest.json`` records, per space, when its last change scan started, and per page what was
+exported (version, title, parent, position, labels, the files written, attachment versions and
+link dependencies), so an incremental run fetches only what changed and can rebuild the whole
+tree without listing every page. Storage bodies are cached compressed under ``bodies/`` so pages
+whose links change can be re-rendered without fetching them again.
+
+The manifest is only ever written atomically, and a page's record is set only after its file is
+written, so a killed run leaves a manifest that never claims a file that is not there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exporter.errors import OutputError
+from exporter.models import Page
+
+__all__ = [
+    "FORMAT",
+    "STATE_DIR",
+    "AttachmentRecord",
+    "PageRecord",
+    "SpaceRecord",
+    "State",
+]
+
+FORMAT = 1
+STATE_DIR = ".confluence-export"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    """One downloaded attachment: which version, and where it was written (relative to OUT)."""
+
+    id: str
+    filename: str
+    version: int
+    size: int = 0
+    path: str = ""  # "" while listed but not downloaded (not referenced, or it failed)
+    media_type: str = ""
+    download_path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """What the last run exported for one page, folder or blog post."""
+
+    id: str
+    space_key: str
+    title: str
+    kind: str = "page"
+    parent_id: str | None = None
+    position: int | None = None
+    version: int = 1
+    created: str = ""
+    updated: str = ""
+    author_id: str | None = None
+    labels: tuple[str, ...] = ()
+    url: str = ""
+    path: str = ""  # the page's Markdown file, relative to OUT
+    files: tuple[str, ...] = ()  # every file this page owns, relative to OUT
+    attachments: tuple[AttachmentRecord, ...] = ()
+    links: tuple[str, ...] = ()  # page ids and "SPACE:Title" keys this page's links depend on
+    slot: int = 0  # 1-based place among its siblings in the docs folder (front matter order)
+    children: tuple[str, ...] = ()  # keys listed under it in the docs folder, in order
+
+    @classmethod
+    def from_page(cls, page: Page, **extra: Any) -> PageRecord:
+        """The record of ``page``'s metadata (without the files, given in ``extra``)."""
+        return cls(
+            id=page.id,
+            space_key=page.space_key,
+            title=page.title,
+            kind=page.kind,
+            parent_id=page.parent_id,
+            position=page.position,
+            version=page.version,
+            created=page.created,
+            updated=page.updated,
+            author_id=page.author_id,
+            labels=page.labels,
+            url=page.url,
+            **extra,
+        )
+
+    def to_page(self) -> Page:
+        """The page's metadata as a model (no body), for rebuilding the tree."""
+        return Page(
+            id=self.id,
+            space_key=self.space_key,
+            title=self.title,
+            kind=self.kind,  # type: ignore[arg-type]
+            parent_id=self.parent_id,
+            position=self.position,
+            version=self.version,
+            created=self.created,
+            updated=self.updated,
+            author_id=self.author_id,
+            labels=self.labels,
+            url=self.url,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["labels"] = list(self.labels)
+        data["files"] = list(self.files)
+        data["links"] = list(self.links)
+        data["children"] = list(self.children)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageRecord:
+        data = dict(data)
+        data["labels"] = tuple(data.get("labels", ()))
+        data["files"] = tuple(data.get("files", ()))
+        data["links"] = tuple(data.get("links", ()))
+        data["children"] = tuple(data.get("children", ()))
+        data["attachments"] = tuple(AttachmentRecord(**a) for a in data.get("attachments", ()))
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceRecord:
+    """Per space: its id and when the last successful change scan and full reconcile started."""
+
+    key: str
+    id: str = ""
+    name: str = ""
+    last_scan: str | None = None  # ISO 8601 UTC
+    last_full: str | None = None  # ISO 8601 UTC
+    settings: str = ""  # fingerprint of the selection; a change forces a full run
+
+
+@dataclass
+class State:
+    """The manifest of one output directory, plus the compressed body cache beside it."""
+
+    out: Path
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    spaces: dict[str, SpaceRecord] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # flavor etc.: a change forces --full
+    users: dict[str, str] = field(default_factory=dict)  # account id -> display name
+    managed: list[str] = field(default_factory=list)  # files the writer owns, relative to OUT
+    _dirty: bool = False
+    _flushed: float = field(default_factory=time.monotonic)
+
+    @property
+    def dir(self) -> Path:
+        """``OUT/.confluence-export``."""
+        return self.out / STATE_DIR
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.dir / "manifest.json"
+
+    @classmethod
+    def load(cls, out: Path) -> State:
+        """The saved state of ``out``, or an empty one when there is none (or it is unreadable)."""
+        state = cls(out=out)
+        try:
+            raw = json.loads(state.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return state
+        except (OSError, ValueError):
+            return state  # a damaged manifest means a full export, never a crash
+        if raw.get("format") != FORMAT:
+            return state
+        state.options = dict(raw.get("options", {}))
+        state.users = dict(raw.get("users", {}))
+        state.managed = list(raw.get("managed", []))
+        state.spaces = {k: SpaceRecord(**v) for k, v in raw.get("spaces", {}).items()}
+        state.pages = {k: PageRecord.from_json(v) for k, v in raw.get("pages", {}).items()}
+        return state
+
+    # -- updates ------------------------------------------------------------------------------
+
+    def set_page(self, record: PageRecord) -> None:
+        """Record an exported page; call only after its files are on disk."""
+        self.pages[record.id] = record
+        self._dirty = True
+
+    def drop_page(self, page_id: str) -> PageRecord | None:
+        """Forget a page (deleted or no longer selected); call after its files are removed."""
+        self._dirty = True
+        return self.pages.pop(page_id, None)
+
+    def set_space(self, record: SpaceRecord) -> None:
+        self.spaces[record.key] = record
+        self._dirty = True
+
+    def maybe_flush(self, every_s: float = 5.0) -> None:
+        """Save when there are unsaved changes and ``every_s`` seconds have passed."""
+        if self._dirty and time.monotonic() - self._flushed >= every_s:
+            self.save()
+
+    def save(self) -> None:
+        """Write the manifest atomically (temp file, fsync, rename)."""
+        data = {
+            "format": FORMAT,
+            "options": self.options,
+            "users": dict(sorted(self.users.items())),
+            "managed": sorted(self.managed),
+            "spaces": {k: dataclasses.asdict(v) for k, v in sorted(self.spaces.items())},
+            "pages": {k: v.to_json() for k, v in sorted(self.pages.items())},
+        }
+        _atomic_write(self.manifest_path, json.dumps(data, indent=1, sort_keys=True).encode())
+        self._dirty = False
+        self._flushed = time.monotonic()
+
+    # -- body cache ---------------------------------------------------------------------------
+
+    def _body_path(self, page_id: str) -> Path:
+        return self.dir / "bodies" / page_id[-2:].rjust(2, "0") / f"{page_id}.xml.z"
+
+    def put_body(self, page_id: str, version: int, body: str) -> None:
+        """Cache a page's storage body (compressed, tagged with its version)."""
+        blob = f"{version}\n{body}".encode()
+        _atomic_write(self._body_path(page_id), zlib.compress(blob, 6), sync=False)
+
+    def get_body(self, page_id: str, version: int | None = None) -> str | None:
+        """The cached body, or None when missing, damaged, or of another version."""
+        try:
+            text = zlib.decompress(self._body_path(page_id).read_bytes()).decode()
+        except (OSError, zlib.error, UnicodeDecodeError):
+            return None
+        head, _, body = text.partition("\n")
+        if version is not None and head != str(version):
+            return None
+        return body
+
+    def drop_body(self, page_id: str) -> None:
+        self._body_path(page_id).unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write {path}: {exc.strerror}. Check permissions and free space."
+        ) from exc

@@ -1,0 +1,55 @@
+"""The ``convert`` command: storage on stdin or from a file, Markdown on stdout, no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from exporter.convert.command import convert_command
+from exporter.errors import ConfigError
+
+BODY = (
+    '<ac:structured-macro ac:name="note"><ac:rich-text-body><p>See '
+    '<ac:link><ri:page ri:content-title="Handoff Home"/></ac:link> and '
+    '<ac:link><ri:attachment ri:filename="notes.txt"/></ac:link>.</p>'
+    "</ac:rich-text-body></ac:structured-macro>"
+)
+
+
+def test_convert_reads_stdin_when_no_file_is_given() -> None:
+    result = CliRunner().invoke(convert_command, [], input=BODY)
+    assert result.exit_code == 0
+    assert result.output == (
+        "> [!WARNING]\n> See [Handoff Home](handoff-home.md) and [notes.txt](attachments/notes.txt).\n"
+    )
+
+
+def test_convert_reads_a_file_in_the_chosen_flavor(tmp_path: Path) -> None:
+    source = tmp_path / "page.xml"
+    source.write_text(BODY, encoding="utf-8")
+    result = CliRunner().invoke(convert_command, [str(source), "--flavor", "mkdocs"])
+    assert result.exit_code == 0
+    assert result.output.startswith("!!! warning\n\n    See [Handoff Home](handoff-home.md)")
+
+
+def test_convert_dash_means_stdin() -> None:
+    result = CliRunner().invoke(convert_command, ["-", "--flavor", "obsidian"], input=BODY)
+    assert result.output.startswith("> [!warning]\n> See [[handoff-home|Handoff Home]]")
+
+
+def test_unreadable_file_is_a_config_error_that_says_what_to_do(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.xml"
+    result = CliRunner().invoke(convert_command, [str(missing)])
+    assert isinstance(result.exception, ConfigError)
+    assert result.exception.exit_code == 2
+    assert str(result.exception) == (
+        f"Cannot read {missing}: No such file or directory. "
+        "Give a readable file, or '-' to read stdin."
+    )
+
+
+def test_unknown_flavor_is_a_usage_error() -> None:
+    result = CliRunner().invoke(convert_command, ["--flavor", "hugo"], input=BODY)
+    assert result.exit_code == 2
+    assert "'hugo' is not one of" in result.output

@@ -1,0 +1,278 @@
+"""Behaviour of the storage → Markdown converter, one element family per test."""
+
+from __future__ import annotations
+
+import markdown as python_markdown
+import pytest
+
+from exporter.convert import convert_many, convert_page, convert_storage
+from exporter.convert.quality import markdown_text
+from exporter.errors import ConfigError
+from exporter.models import Page
+from tests.convert.world import WorldResolver
+
+
+def panel(name: str, body: str = "<p>Body</p>", title: str | None = None) -> str:
+    param = f'<ac:parameter ac:name="title">{title}</ac:parameter>' if title else ""
+    return (
+        f'<ac:structured-macro ac:name="{name}">{param}'
+        f"<ac:rich-text-body>{body}</ac:rich-text-body></ac:structured-macro>"
+    )
+
+
+def page(body: str) -> Page:
+    return Page(id="100", space_key="ENG", title="Current", body=body)
+
+
+@pytest.mark.parametrize(
+    ("macro", "gfm", "named"),
+    [("info", "NOTE", "info"), ("tip", "TIP", "tip"), ("note", "WARNING", "warning"),
+     ("warning", "CAUTION", "danger")],
+)  # fmt: skip
+def test_panels_map_to_each_flavors_callout_type(macro: str, gfm: str, named: str) -> None:
+    assert convert_storage(panel(macro), flavor="gfm").startswith(f"> [!{gfm}]\n> Body")
+    assert convert_storage(panel(macro), flavor="mkdocs").startswith(f"!!! {named}\n\n    Body")
+    assert convert_storage(panel(macro), flavor="obsidian").startswith(f"> [!{named}]\n> Body")
+    assert convert_storage(panel(macro), flavor="docusaurus").startswith(f":::{named}\n\nBody")
+
+
+def test_note_panel_title_becomes_bold_first_line_of_warning_alert() -> None:
+    assert convert_storage(panel("note", title="Careful")) == (
+        "> [!WARNING]\n> **Careful**\n>\n> Body\n"
+    )
+
+
+def test_code_fence_is_longer_than_any_backtick_run_inside() -> None:
+    storage = (
+        '<ac:structured-macro ac:name="code"><ac:parameter ac:name="language">md</ac:parameter>'
+        "<ac:plain-text-body><![CDATA[````\n```]]></ac:plain-text-body></ac:structured-macro>"
+    )
+    assert convert_storage(storage) == "`````md\n````\n```\n`````\n"
+
+
+def test_cdata_is_kept_verbatim_while_entities_outside_are_decoded() -> None:
+    storage = (
+        "<p>a&nbsp;&ndash;&nbsp;b</p>"
+        '<ac:structured-macro ac:name="noformat"><ac:plain-text-body>'
+        "<![CDATA[x &nbsp; <y> & z]]></ac:plain-text-body></ac:structured-macro>"
+    )
+    assert convert_storage(storage) == "a\u00a0\u2013\u00a0b\n\n```\nx &nbsp; <y> & z\n```\n"
+
+
+def test_malformed_markup_is_recovered_without_losing_text() -> None:
+    markdown = convert_storage("<p>one <strong>two<p>three &bogus; & four</p><foo:bar>five")
+    for word in ("one", "two", "three", "&bogus;", "four", "five"):
+        assert word in markdown_text(markdown)
+
+
+def test_nesting_a_thousand_levels_deep_converts() -> None:
+    depth = 1000
+    storage = "<div>" * depth + "<p>deep <strong>text</strong></p>" + "</div>" * depth
+    assert convert_storage(storage) == "deep **text**\n"
+
+
+def test_nesting_deeper_than_libxml2_allows_still_keeps_the_text() -> None:
+    depth = 3000
+    storage = "<div>" * depth + "<p>x <b>y</b></p> tail" + "</div>" * depth
+    assert convert_storage(storage) == "x **y**\n\ntail\n"
+
+
+def test_deeply_nested_lists_keep_their_text() -> None:
+    storage = "<ul><li>x" * 300 + "</li></ul>" * 300
+    lines = convert_storage(storage).splitlines()
+    assert [line.strip() for line in lines] == ["- x"] * 300
+    assert lines[-1] == " " * 2 * 299 + "- x"
+
+
+def test_unknown_macro_keeps_body_names_it_in_a_comment_and_warns() -> None:
+    result = convert_page(page(panel("foo-widget")), flavor="gfm", resolver=WorldResolver())
+    assert result.markdown == "<!-- confluence macro: foo-widget -->\n\nBody\n"
+    assert result.warnings == ("unknown macro 'foo-widget'",)
+
+
+def test_unknown_macro_comment_is_jsx_in_docusaurus() -> None:
+    assert convert_storage(panel("foo-widget"), flavor="docusaurus").startswith(
+        "{/* confluence macro: foo-widget */}"
+    )
+
+
+def test_page_properties_become_a_table_and_front_matter_keys() -> None:
+    body = panel(
+        "details",
+        "<table><tbody><tr><th>Owner</th><td>Alice</td></tr>"
+        "<tr><th>Due date</th><td><time datetime='2026-12-01'/></td></tr>"
+        "<tr><th>Title</th><td>x</td></tr></tbody></table>",
+    )
+    result = convert_page(page(body), flavor="gfm", resolver=WorldResolver())
+    assert result.front_matter == {
+        "owner": "Alice",
+        "due_date": "2026-12-01",
+        "property_title": "x",
+    }
+    assert "| **Owner** | Alice |" in result.markdown
+
+
+def test_only_the_current_pages_referenced_attachments_are_reported() -> None:
+    body = (
+        '<ac:image><ri:attachment ri:filename="a.png"/></ac:image>'
+        '<ac:link><ri:attachment ri:filename="b.pdf"/></ac:link>'
+        '<ac:link><ri:attachment ri:filename="c.txt"><ri:page ri:content-title="Other page"/>'
+        "</ri:attachment></ac:link>"
+    )
+    result = convert_page(page(body), flavor="gfm", resolver=WorldResolver())
+    assert result.attachments == frozenset({"a.png", "b.pdf"})
+
+
+def include(title: str, name: str = "include") -> str:
+    return (
+        f'<ac:structured-macro ac:name="{name}"><ac:parameter ac:name="">'
+        f'<ac:link><ri:page ri:content-title="{title}"/></ac:link></ac:parameter>'
+        "</ac:structured-macro>"
+    )
+
+
+def test_include_of_an_exported_page_inlines_its_body() -> None:
+    markdown = convert_storage(include("Shared Snippet"), resolver=WorldResolver())
+    assert markdown == "Included **snippet** text.\n"
+
+
+def test_attachments_of_an_included_page_belong_to_that_page() -> None:
+    result = convert_page(page(include("Snippet With Image")), flavor="gfm", resolver=WorldResolver())
+    assert result.markdown == "![chart](other-page/attachments/chart.png)\n"
+    assert result.attachments == frozenset()
+
+
+def test_include_that_includes_itself_stops_with_a_link() -> None:
+    markdown = convert_storage(include("Loop"), resolver=WorldResolver())
+    assert markdown == "Loop start.\n\n[Loop](loop.md)\n"
+
+
+def test_excerpt_include_inlines_only_the_excerpt() -> None:
+    markdown = convert_storage(
+        include("Product Overview", "excerpt-include"), resolver=WorldResolver()
+    )
+    assert markdown == "The product excerpt.\n"
+
+
+def test_include_of_a_page_outside_the_export_links_to_confluence() -> None:
+    markdown = convert_storage(include("Not Exported"), resolver=WorldResolver())
+    assert (
+        markdown == "[Not Exported](https://acme.atlassian.net/wiki/display/ENG/Not%20Exported)\n"
+    )
+
+
+def test_links_to_the_confluence_site_are_rewritten_by_the_resolver() -> None:
+    storage = (
+        '<p><a href="https://acme.atlassian.net/wiki/spaces/ENG/pages/12345/Runbook">rb</a></p>'
+    )
+    assert convert_storage(storage, resolver=WorldResolver()) == "[rb](runbook.md)\n"
+
+
+def test_offline_page_links_point_at_title_slugs_and_attachments_folder() -> None:
+    storage = (
+        '<p><ac:link><ri:page ri:content-title="Handoff Home"/></ac:link> '
+        '<ac:link><ri:attachment ri:filename="my notes.txt"/></ac:link></p>'
+    )
+    assert convert_storage(storage) == (
+        "[Handoff Home](handoff-home.md) [my notes.txt](attachments/my%20notes.txt)\n"
+    )
+
+
+def test_docusaurus_escapes_braces_and_angle_brackets_in_prose() -> None:
+    assert convert_storage("<p>{x} &lt;T&gt; a &lt; b</p>", flavor="docusaurus") == (
+        "\\{x\\} \\<T\\> a \\< b\n"
+    )
+
+
+def test_obsidian_uses_wikilinks_and_embeds_for_exported_files() -> None:
+    storage = (
+        '<p><ac:link><ri:page ri:content-title="Handoff Home"/></ac:link></p>'
+        '<ac:image ac:width="300"><ri:attachment ri:filename="a b.png"/></ac:image>'
+    )
+    assert convert_storage(storage, flavor="obsidian") == (
+        "[[handoff-home|Handoff Home]]\n\n![[attachments/a b.png|300]]\n"
+    )
+
+
+def test_pipe_table_escapes_pipes_and_keeps_header_column_bold() -> None:
+    storage = (
+        "<table><tbody><tr><th>K</th><th>V</th></tr>"
+        "<tr><th>a|b</th><td><code>x|y</code></td></tr></tbody></table>"
+    )
+    assert convert_storage(storage) == "| K | V |\n| --- | --- |\n| **a\\|b** | `x\\|y` |\n"
+
+
+def test_merged_cells_make_an_html_table_with_nothing_duplicated() -> None:
+    storage = (
+        '<table><tbody><tr><th colspan="2">wide</th></tr>'
+        "<tr><td>left</td><td>right</td></tr></tbody></table>"
+    )
+    markdown = convert_storage(storage)
+    assert markdown.startswith("<table>") and '<th colspan="2">' in markdown
+    assert markdown_text(markdown).split() == ["wide", "left", "right"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["# h", "* item", "- item", "+ item", "1. item", "2) item", "> quote", "---", "===",
+     "*em*", "**strong**", "_em_", "`code`", "[a](b)", "![i](s)", "<div>", "&copy;", "~~s~~",
+     "\\*", "a\\", "[x]", "<https://x.y>", "| a | b |", "***", "___"],
+)  # fmt: skip
+def test_markdown_syntax_in_prose_renders_literally(text: str) -> None:
+    storage = "<p>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</p>"
+    assert markdown_text(convert_storage(storage)).strip() == text
+
+
+def test_hard_line_breaks_are_kept_per_flavor() -> None:
+    storage = "<p>one<br/>two<br/></p>"
+    assert convert_storage(storage) == "one\\\ntwo\n"
+    assert convert_storage(storage, flavor="mkdocs") == "one  \ntwo\n"
+
+
+def test_task_lists_nest_with_dates_and_mentions() -> None:
+    storage = (
+        "<ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>"
+        'Due <time datetime="2026-10-01"/> <ac:link><ri:user ri:account-id="557058:alice"/>'
+        "</ac:link></ac:task-body><ac:task-list><ac:task><ac:task-status>complete</ac:task-status>"
+        "<ac:task-body>sub</ac:task-body></ac:task></ac:task-list></ac:task></ac:task-list>"
+    )
+    assert convert_storage(storage, resolver=WorldResolver()) == (
+        "- [ ] Due 2026-10-01 @Alice Example\n  - [x] sub\n"
+    )
+
+
+def test_mkdocs_toc_links_match_python_markdown_heading_ids() -> None:
+    storage = (
+        '<ac:structured-macro ac:name="toc"/><h1>Intro &amp; setup</h1><h2>설치</h2><h2>설치</h2>'
+    )
+    markdown = convert_storage(storage, flavor="mkdocs")
+    html = python_markdown.markdown(markdown, extensions=["toc"])
+    for target in ("#intro-setup", "#_1", "#_2"):
+        assert f'href="{target}"' in html
+        assert f'id="{target[1:]}"' in html
+
+
+def test_gfm_toc_uses_github_heading_slugs_with_duplicate_suffixes() -> None:
+    storage = '<ac:structured-macro ac:name="toc"/><h1>A &amp; B</h1><h2>A &amp; B</h2>'
+    assert convert_storage(storage).startswith("- [A & B](#a--b)\n  - [A & B](#a--b-1)\n")
+
+
+def test_adf_panel_renders_its_content_once_not_its_fallback() -> None:
+    storage = (
+        '<ac:adf-extension><ac:adf-node type="panel"><ac:adf-attribute key="panel-type">error'
+        "</ac:adf-attribute><ac:adf-content><p>Boom</p></ac:adf-content></ac:adf-node>"
+        "<ac:adf-fallback><p>Boom</p></ac:adf-fallback></ac:adf-extension>"
+    )
+    assert convert_storage(storage) == "> [!CAUTION]\n> Boom\n"
+
+
+def test_unknown_flavor_is_a_config_error_naming_the_choices() -> None:
+    with pytest.raises(ConfigError, match="gfm, mkdocs, docusaurus, obsidian"):
+        convert_storage("<p>x</p>", flavor="hugo")
+
+
+def test_convert_many_in_processes_matches_serial_conversion() -> None:
+    bodies = [panel("info", f"<p>page {n}</p>") for n in range(6)]
+    assert convert_many(bodies, flavor="mkdocs", max_workers=2) == [
+        convert_storage(b, flavor="mkdocs") for b in bodies
+    ]

@@ -1,0 +1,55 @@
+"""The state manifest and body cache: atomic, versioned, and forgiving of damage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exporter.models import Page
+from exporter.state import AttachmentRecord, PageRecord, SpaceRecord, State
+
+
+def test_manifest_round_trips_pages_spaces_users_and_managed_files(tmp_path: Path):
+    state = State.load(tmp_path)
+    page = Page(id="7", space_key="ENG", title="Setup", parent_id="1", position=2, version=3,
+                labels=("a", "b"))  # fmt: skip
+    att = AttachmentRecord("att1", "x.png", 2, 10, "docs/eng/setup.assets/x.png")
+    state.set_page(PageRecord.from_page(page, path="docs/eng/setup.md", attachments=(att,),
+                                        links=("ENG:Other", "9"), children=("8",)))  # fmt: skip
+    state.set_space(SpaceRecord("ENG", "98", "Engineering", last_scan="2026-01-01T00:00:00+00:00"))
+    state.users["u1"] = "Ada"
+    state.managed = ["docs/eng/setup.md"]
+    state.save()
+
+    loaded = State.load(tmp_path)
+    assert loaded.pages == state.pages
+    assert loaded.pages["7"].to_page() == page
+    assert loaded.spaces["ENG"].last_scan == "2026-01-01T00:00:00+00:00"
+    assert loaded.users == {"u1": "Ada"} and loaded.managed == ["docs/eng/setup.md"]
+    assert not list(loaded.dir.glob(".*.tmp"))
+
+
+def test_a_damaged_manifest_means_starting_over_not_crashing(tmp_path: Path):
+    state = State.load(tmp_path)
+    state.dir.mkdir(parents=True)
+    state.manifest_path.write_text("{not json")
+    assert State.load(tmp_path).pages == {}
+
+
+def test_body_cache_returns_only_the_requested_version(tmp_path: Path):
+    state = State.load(tmp_path)
+    state.put_body("65851", 4, "<p>v4 &nbsp;</p>")
+    assert state.get_body("65851", 4) == "<p>v4 &nbsp;</p>"
+    assert state.get_body("65851") == "<p>v4 &nbsp;</p>"
+    assert state.get_body("65851", 5) is None
+    assert state.get_body("1", 1) is None
+    state.drop_body("65851")
+    assert state.get_body("65851") is None
+
+
+def test_maybe_flush_saves_only_after_the_interval(tmp_path: Path):
+    state = State.load(tmp_path)
+    state.set_page(PageRecord(id="1", space_key="ENG", title="A", path="docs/a.md"))
+    state.maybe_flush(every_s=3600)
+    assert not state.manifest_path.exists()
+    state.maybe_flush(every_s=0)
+    assert "1" in State.load(tmp_path).pages

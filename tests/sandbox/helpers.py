@@ -1,0 +1,67 @@
+"""Clients and walkers shared by the sandbox tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from exporter.sandbox import SandboxHandle
+
+HTTP = httpx.Client(timeout=10, verify=False)  # one client: building SSL contexts per call is slow
+
+
+def site_client(sb: SandboxHandle, prefix: str = "/wiki") -> httpx.Client:
+    """Basic auth with the classic API token against the site paths."""
+    return httpx.Client(
+        base_url=sb.base_url + prefix,
+        auth=(sb.ready["email"], sb.ready["api_token"]),
+        timeout=10,
+        verify=False,
+    )
+
+
+def gateway_client(sb: SandboxHandle, token: str) -> httpx.Client:
+    """Bearer auth against the gateway ``/ex/confluence/{cloudId}/wiki``."""
+    base = f"{sb.base_url}/ex/confluence/{sb.ready['cloud_id']}/wiki"
+    return httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=False
+    )
+
+
+def walk_v2(client: httpx.Client, sb: SandboxHandle, url: str) -> tuple[list[dict[str, Any]], int]:
+    """Follow ``_links.next`` (origin-relative ``/wiki/api/v2/...``) to the end."""
+    results: list[dict[str, Any]] = []
+    calls = 0
+    next_url: str | None = url
+    while next_url:
+        response = client.get(next_url)
+        calls += 1
+        assert response.status_code == 200, response.text
+        body = response.json()
+        results.extend(body["results"])
+        nxt = body["_links"].get("next")
+        if nxt:
+            assert response.headers["link"] == f'<{nxt}>; rel="next"'
+            next_url = sb.base_url + nxt
+        else:
+            assert "link" not in response.headers
+            next_url = None
+    return results, calls
+
+
+def walk_v1(client: httpx.Client, url: str) -> tuple[list[dict[str, Any]], int]:
+    """Follow v1 ``_links.next`` (relative to ``_links.base``) to the end."""
+    results: list[dict[str, Any]] = []
+    calls = 0
+    next_url: str | None = url
+    while next_url:
+        response = client.get(next_url)
+        calls += 1
+        assert response.status_code == 200, response.text
+        body = response.json()
+        results.extend(body["results"])
+        assert body["size"] == len(body["results"])
+        nxt = body["_links"].get("next")
+        next_url = body["_links"]["base"] + nxt if nxt else None
+    return results, calls

@@ -1,0 +1,124 @@
+"""Admin edits over HTTP, as the incremental-export tests use them."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+import httpx
+
+from exporter.sandbox import SandboxHandle
+
+from .helpers import HTTP
+
+
+def _admin(sb: SandboxHandle, method: str, path: str, **kwargs: object) -> httpx.Response:
+    return HTTP.request(method, f"{sb.base_url}/__sandbox{path}", **kwargs)  # type: ignore[arg-type]
+
+
+def _titles_under(client: httpx.Client, page_id: str) -> list[str]:
+    return [
+        c["title"] for c in client.get(f"/api/v2/pages/{page_id}/direct-children").json()["results"]
+    ]
+
+
+def test_created_page_appears_at_the_given_position(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    response = _admin(
+        tiny,
+        "POST",
+        "/pages",
+        json={
+            "space": "DOC",
+            "title": "Mango",
+            "body": "<p>m</p>",
+            "parent_id": home,
+            "position": 1,
+        },
+    )
+    assert response.status_code == 201
+    new_id = response.json()["id"]
+    assert _titles_under(client, home) == ["Zebra guide", "Mango", "Apple notes", "Design docs"]
+    assert (
+        client.get(f"/api/v2/pages/{new_id}?body-format=storage").json()["body"]["storage"]["value"]
+        == "<p>m</p>"
+    )
+
+
+def test_update_bumps_version_and_cql_lastmodified_finds_it(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    apple = next(r.id for r in tiny.store.content.values() if r.title == "Apple notes")
+    since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    response = _admin(
+        tiny, "PUT", f"/pages/{apple}", json={"title": "Apple notes v2", "body": "<p>new</p>"}
+    )
+    assert response.json()["version"]["number"] == 2
+    page = client.get(f"/api/v2/pages/{apple}?body-format=storage").json()
+    assert page["title"] == "Apple notes v2" and page["body"]["storage"]["value"] == "<p>new</p>"
+    assert page["version"]["createdAt"][:16].replace("T", " ") >= since
+    for op in (">=", ">"):
+        found = client.get(
+            "/rest/api/content/search", params={"cql": f'lastmodified {op} "{since}"'}
+        ).json()
+        assert [r["id"] for r in found["results"]] == [apple]
+    old = client.get(f"/rest/api/content/{apple}?version=1&expand=body.storage").json()
+    assert old["body"]["storage"]["value"].startswith("<h2>Apples")
+
+
+def test_move_changes_parent_and_position_and_bumps_version(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    ids = {r.title: r.id for r in tiny.store.content.values()}
+    response = _admin(
+        tiny, "PUT", f"/pages/{ids['Stripes']}", json={"parent_id": ids["Home"], "position": 0}
+    )
+    assert response.json()["version"]["number"] == 2
+    assert _titles_under(client, ids["Home"])[0] == "Stripes"
+    assert _titles_under(client, ids["Zebra guide"]) == []
+    moved = client.get(f"/api/v2/pages/{ids['Stripes']}").json()
+    assert moved["parentId"] == ids["Home"] and moved["position"] == 0
+
+
+def test_deleted_page_goes_to_the_trash(tiny: SandboxHandle, client: httpx.Client) -> None:
+    stripes = next(r.id for r in tiny.store.content.values() if r.title == "Stripes")
+    assert _admin(tiny, "DELETE", f"/pages/{stripes}").status_code == 204
+    space_id = tiny.store.spaces["DOC"].id
+    current = client.get(f"/api/v2/spaces/{space_id}/pages").json()["results"]
+    assert stripes not in [p["id"] for p in current]
+    trashed = client.get(f"/api/v2/spaces/{space_id}/pages?status=trashed").json()["results"]
+    assert [p["id"] for p in trashed] == [stripes] and trashed[0]["status"] == "trashed"
+    assert client.get(f"/api/v2/pages/{stripes}").status_code == 404
+    cql = client.get("/rest/api/content/search", params={"cql": "type=page and space=DOC"}).json()
+    assert stripes not in [r["id"] for r in cql["results"]]
+    assert client.get(f"/api/v2/pages?id={stripes}").json()["results"] == []
+
+
+def test_attachment_add_then_replace_makes_version_two(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    first = _admin(tiny, "POST", f"/pages/{home}/attachments?filename=notes.txt", content=b"one")
+    assert first.status_code == 201 and first.json()["version"]["number"] == 1
+    payload = {"filename": "notes.txt", "data_base64": base64.b64encode(b"two!").decode()}
+    second = _admin(tiny, "POST", f"/pages/{home}/attachments", json=payload).json()
+    assert second["version"]["number"] == 2 and second["id"] == first.json()["id"]
+    assert client.get(second["downloadLink"]).content == b"two!"
+    assert client.get(f"/download/attachments/{home}/notes.txt?version=1").content == b"one"
+
+
+def test_admin_errors_say_what_to_fix(tiny: SandboxHandle) -> None:
+    response = _admin(tiny, "POST", "/pages", json={"space": "NOPE", "title": "x"})
+    assert response.status_code == 400 and "Unknown space" in response.json()["message"]
+    assert _admin(tiny, "PUT", "/pages/1", json={}).status_code == 404
+
+
+def test_children_of_a_deleted_page_move_up_to_its_parent(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    ids = {r.title: r.id for r in tiny.store.content.values()}
+    _admin(tiny, "DELETE", f"/pages/{ids['Zebra guide']}")
+    assert _titles_under(client, ids["Home"]) == ["Stripes", "Apple notes", "Design docs"]
+    assert client.get(f"/api/v2/pages/{ids['Stripes']}").json()["parentId"] == ids["Home"]

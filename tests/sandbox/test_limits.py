@@ -1,0 +1,116 @@
+"""Rate limits, points and faults over real HTTP: 429, 503, resets, truncation, latency."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from exporter.sandbox import SandboxHandle
+
+from .conftest import TINY
+from .helpers import HTTP, site_client
+
+
+def test_burst_bucket_answers_429_with_rate_limit_headers(
+    sandbox_factory: Callable[..., SandboxHandle],
+) -> None:
+    sb = sandbox_factory(seed=TINY, rate_limit_burst=3)
+    with site_client(sb) as client:
+        responses = [client.get("/api/v2/spaces") for _ in range(10)]
+        assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+        limited = next(r for r in responses if r.status_code == 429)
+        assert limited.headers["retry-after"] == "1"
+        assert limited.headers["x-ratelimit-limit"] == "3"
+        assert limited.headers["x-ratelimit-remaining"] == "0"
+        assert limited.headers["ratelimit-reason"]
+        time.sleep(1.05)
+        assert client.get("/api/v2/spaces").status_code == 200
+
+
+def test_points_cost_base_plus_objects_plus_users(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    tiny.reset_stats()
+    client.get("/api/v2/spaces")  # 1 + 2 spaces
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    client.get(f"/rest/api/content/{home}?expand=version,ancestors,metadata.labels")  # 1 + 1
+    client.get(f"/rest/api/user?accountId={next(iter(tiny.store.users))}")  # 1 + 2
+    client.get("/download/attachments/" + home + "/logo.png")  # 2
+    stats = tiny.stats()
+    assert stats["points"] == 3 + 2 + 3 + 2
+    assert stats["requests"] == 4
+    assert stats["by_route"]["GET /wiki/api/v2/spaces"] == 1
+    assert stats["by_route"]["GET /wiki/download/attachments/{page}/{filename}"] == 1
+    assert stats["status"] == {"200": 4}
+    assert stats["bytes_out"] > 0
+
+
+def test_points_budget_exhausted_answers_429_until_the_hour_turns(
+    sandbox_factory: Callable[..., SandboxHandle],
+) -> None:
+    sb = sandbox_factory(seed=TINY, points_per_hour=10)
+    with site_client(sb) as client:
+        first = client.get("/api/v2/spaces")
+        assert first.headers["x-ratelimit-limit"] == "10"
+        assert first.headers["x-ratelimit-remaining"] == "7"
+        for _ in range(3):
+            client.get("/api/v2/spaces")
+        limited = client.get("/api/v2/spaces")
+        assert limited.status_code == 429
+        assert limited.headers["ratelimit-reason"] == "confluence-quota-global-based"
+        assert 1 <= int(limited.headers["retry-after"]) <= 3600
+        assert limited.headers["x-ratelimit-nearlimit"] == "true"
+        assert limited.headers["x-ratelimit-reset"].endswith("Z")
+        sb.advance_clock(3600)
+        assert client.get("/api/v2/spaces").status_code == 200
+
+
+def test_injected_503_carries_retry_after(tiny: SandboxHandle, client: httpx.Client) -> None:
+    tiny.inject("503", count=2, retry_after=1)
+    assert [client.get("/api/v2/spaces").status_code for _ in range(3)] == [503, 503, 200]
+    tiny.inject("503", retry_after=2)
+    assert client.get("/api/v2/spaces").headers["retry-after"] == "2"
+    assert tiny.stats()["faults"]["503"] == 3
+
+
+def test_faults_can_be_queued_over_http(tiny: SandboxHandle, client: httpx.Client) -> None:
+    HTTP.post(
+        f"{tiny.base_url}/__sandbox/faults", json={"kind": "429", "count": 1, "retry_after": 5}
+    )
+    response = client.get("/api/v2/spaces")
+    assert response.status_code == 429 and response.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncate"])
+def test_connection_faults_break_the_response(
+    tiny: SandboxHandle, client: httpx.Client, kind: str
+) -> None:
+    tiny.inject(kind)
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        client.get("/api/v2/spaces")
+    assert client.get("/api/v2/spaces").status_code == 200
+
+
+def test_fail_rate_injects_a_mix_of_failures(sandbox_factory: Callable[..., SandboxHandle]) -> None:
+    sb = sandbox_factory(seed=TINY, fail_rate=0.5)
+    outcomes = []
+    for _ in range(40):
+        with site_client(sb) as client:
+            try:
+                outcomes.append(client.get("/api/v2/spaces").status_code)
+            except httpx.TransportError:
+                outcomes.append(0)
+    assert 200 in outcomes
+    assert sum(1 for o in outcomes if o != 200) >= 8
+
+
+def test_latency_delays_api_requests(sandbox_factory: Callable[..., SandboxHandle]) -> None:
+    sb = sandbox_factory(seed=TINY, latency_ms=150)
+    with site_client(sb) as client:
+        client.get("/api/v2/spaces")
+        started = time.perf_counter()
+        client.get("/api/v2/spaces")
+        assert time.perf_counter() - started >= 0.15

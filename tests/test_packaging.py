@@ -1,0 +1,51 @@
+"""A non-editable install must carry every data file (templates, the bundled sample)."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _build_wheel(tmp_path: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("confluence_export-*.whl")
+    return wheel
+
+
+def test_wheel_ships_templates_and_sample_space(tmp_path):
+    names = set(zipfile.ZipFile(_build_wheel(tmp_path)).namelist())
+    assert "exporter/cli.py" in names
+    templates = [n for n in names if n.startswith("exporter/templates/")]
+    assert templates, "templates/ is missing from the wheel"
+    for path in (ROOT / "templates").rglob("*"):
+        if path.is_file():
+            assert f"exporter/templates/{path.relative_to(ROOT / 'templates').as_posix()}" in names
+    sample = ROOT / "exporter" / "sandbox" / "sample"
+    for path in sample.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            assert f"exporter/sandbox/sample/{path.relative_to(sample).as_posix()}" in names
+
+
+def test_non_editable_install_runs_from_a_fresh_virtualenv(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    wheel = _build_wheel(tmp_path / "dist")
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
+    out = subprocess.run(
+        [str(venv / "bin" / "confluence-export"), "--version"],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    )
+    assert "confluence-export" in out.stdout
+    where = subprocess.run(
+        [str(py), "-c", "import exporter, pathlib; print(pathlib.Path(exporter.__file__).parent)"],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(venv), f"imported the checkout, not the install: {where}"
+    assert any((Path(where) / "templates").rglob("*")), "templates missing after install"

@@ -1,0 +1,246 @@
+"""ConfluenceClient against httpx.MockTransport fakes: pagination, retries, the gate, counters."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from exporter.client import ConfluenceClient
+from exporter.errors import ApiError, RateLimited
+
+GATEWAY = "https://api.example/ex/confluence/cid/wiki"
+
+
+def make_client(handler, base: str = GATEWAY, **kw) -> ConfluenceClient:
+    kw.setdefault("backoff_base", 0.01)
+    return ConfluenceClient(base, None, transport=httpx.MockTransport(handler), **kw)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def collect(aiter) -> list:
+    return [item async for item in aiter]
+
+
+def test_v2_pagination_follows_link_header_rerooted_on_gateway():
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        cursor = request.url.params.get("cursor")
+        if cursor is None:
+            return httpx.Response(
+                200,
+                json={"results": [1, 2], "_links": {}},
+                headers={"Link": '</wiki/api/v2/pages?limit=2&cursor=b>; rel="next"'},
+            )
+        if cursor == "b":
+            return httpx.Response(
+                200,
+                json={"results": [3], "_links": {"next": "/wiki/api/v2/pages?limit=2&cursor=c"}},
+            )
+        return httpx.Response(200, json={"results": [4], "_links": {}})
+
+    async def go():
+        async with make_client(handler) as client:
+            return await collect(client.paginate_v2("/api/v2/pages", {"limit": 2}))
+
+    assert run(go()) == [1, 2, 3, 4]
+    assert all(url.startswith(GATEWAY + "/api/v2/pages") for url in seen)
+
+
+def test_v1_pagination_keeps_going_after_short_and_empty_pages_until_next_is_absent():
+    pages = {
+        "0": ([1], "/rest/api/content/search?cql=x&cursor=1"),
+        "1": ([], "/rest/api/content/search?cql=x&cursor=2"),
+        "2": ([2, 3], None),
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.startswith("/ex/confluence/cid/wiki/rest/api/")
+        items, nxt = pages[request.url.params.get("cursor", "0")]
+        links = {"base": "https://site/wiki", "context": "/wiki"}
+        if nxt:
+            links["next"] = nxt
+        return httpx.Response(200, json={"results": items, "size": len(items), "_links": links})
+
+    async def go():
+        async with make_client(handler) as client:
+            return await collect(client.paginate_v1("/rest/api/content/search", {"cql": "x"}))
+
+    assert run(go()) == [1, 2, 3]
+
+
+def test_v1_pagination_stops_when_an_empty_page_links_to_itself():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(
+            200, json={"results": [], "_links": {"next": "/rest/api/space?limit=0&start=0"}}
+        )
+
+    async def go():
+        async with make_client(handler) as client:
+            return await collect(client.paginate_v1("/rest/api/space", {"limit": 0, "start": 0}))
+
+    assert run(go()) == []
+    assert calls <= 2
+
+
+def test_429_with_retry_after_pauses_every_request_then_succeeds():
+    state = {"limited": False}
+    times: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        times.append(time.monotonic())
+        if request.url.path.endswith("/a") and not state["limited"]:
+            state["limited"] = True
+            return httpx.Response(429, headers={"Retry-After": "0.3"})
+        return httpx.Response(200, json={"ok": True})
+
+    async def go():
+        async with make_client(handler, concurrency=4) as client:
+            first = asyncio.create_task(client.get_json("/rest/api/a"))
+            await asyncio.sleep(0.05)
+            start = time.monotonic()
+            await client.get_json("/rest/api/b")
+            waited = time.monotonic() - start
+            await first
+            return client.stats, waited
+
+    stats, waited = run(go())
+    assert waited >= 0.2  # /b waited for the gate opened by /a's 429
+    assert stats.retries == 1
+    assert stats.requests == 3
+
+
+def test_503_502_and_truncated_json_are_retried_and_counted():
+    answers = [
+        httpx.Response(503, headers={"Retry-After": "0"}),
+        httpx.Response(502),
+        httpx.Response(200, content=b'{"results": [1,'),
+        httpx.Response(200, json={"id": "1"}),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    async def go():
+        async with make_client(handler) as client:
+            return await client.get_json("/api/v2/pages/1"), client.stats
+
+    data, stats = run(go())
+    assert data == {"id": "1"}
+    assert stats.retries == 3
+    assert stats.by_route["GET /api/v2/pages/{id}"].retries == 3
+
+
+def test_connection_errors_are_retried_until_attempts_run_out():
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    async def go():
+        async with make_client(handler, max_attempts=3) as client:
+            await client.get_json("/api/v2/spaces")
+
+    with pytest.raises(ApiError, match="failed 3 times"):
+        run(go())
+
+
+def test_404_is_not_retried_and_raises_api_error_with_response():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(404, json={"message": "nope"})
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.get_json("/api/v2/pages/9")
+
+    with pytest.raises(ApiError) as info:
+        run(go())
+    assert calls == 1
+    assert info.value.status_code == 404
+
+
+def test_429_beyond_max_wait_raises_rate_limited():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "1800"})
+
+    async def go():
+        async with make_client(handler, max_wait=60) as client:
+            await client.get_json("/api/v2/spaces")
+
+    with pytest.raises(RateLimited) as info:
+        run(go())
+    assert info.value.retry_after == 1800
+
+
+def test_near_limit_header_halves_concurrency():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={}, headers={"X-RateLimit-NearLimit": "true"})
+
+    async def go():
+        async with make_client(handler, concurrency=8) as client:
+            await client.get_json("/api/v2/spaces")
+            return client._gate.limit
+
+    assert run(go()) == 4
+
+
+def test_download_streams_to_file_and_retries_a_short_body(tmp_path: Path):
+    bodies = [b"abc", b"abcdef"]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/ex/confluence/cid/wiki/download/attachments/1/a.bin"
+        return httpx.Response(200, content=bodies.pop(0))
+
+    async def go():
+        async with make_client(handler) as client:
+            size = await client.download("/download/attachments/1/a.bin", tmp_path / "a.bin", 6)
+            return size, client.stats
+
+    size, stats = run(go())
+    assert size == 6
+    assert (tmp_path / "a.bin").read_bytes() == b"abcdef"
+    assert not list(tmp_path.glob(".*.part"))
+    assert stats.retries == 1 and stats.downloads == 1
+    assert stats.points == 2
+
+
+def test_points_estimate_counts_returned_objects_and_users_double():
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "user" in request.url.path:
+            return httpx.Response(200, json={"results": [{}, {}]})
+        return httpx.Response(200, json={"results": [{}, {}, {}]})
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.get_json("/api/v2/pages")
+            await client.get_json("/rest/api/user/bulk")
+            return client.stats.points
+
+    assert run(go()) == (1 + 3) + (1 + 2 * 2)
+
+
+def test_site_style_base_maps_wiki_links():
+    client = ConfluenceClient("http://127.0.0.1:9/wiki", None)
+    gw = ConfluenceClient(GATEWAY, None)
+    run(client.aclose())
+    run(gw.aclose())
+    assert (
+        client.url("/wiki/api/v2/pages?cursor=x") == "http://127.0.0.1:9/wiki/api/v2/pages?cursor=x"
+    )
+    assert client.url("/rest/api/space?start=1") == "http://127.0.0.1:9/wiki/rest/api/space?start=1"
+    assert client.url("http://127.0.0.1:9/wiki/api/v2/x") == "http://127.0.0.1:9/wiki/api/v2/x"
+    assert gw.url("https://site.example/wiki/api/v2/x") == GATEWAY + "/api/v2/x"
