@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from exporter.convert import convert_many, convert_storage  # noqa: E402
 from exporter.convert.quality import (  # noqa: E402
     LEAK,
+    leaked_parameters,
     structure,
     structure_similarity,
     text_survival,
@@ -105,7 +106,7 @@ def main() -> int:
     leaks = []
     for entry in entries:
         markdown = ours(str(entry["body"]))
-        if LEAK.search(markdown):
+        if LEAK.search(markdown) or leaked_parameters(str(entry["body"]), markdown):
             leaks.append(str(entry["id"]))
         survival.append((text_survival(str(entry["body"]), markdown), str(entry["id"])))
         if "reference_text" in entry:
@@ -127,7 +128,7 @@ def main() -> int:
     )
     for score, ident in sorted(similarity)[: args.worst]:
         print(f"    {100 * score:6.1f}%  {ident}")
-    print(f"ac:/ri: leaks: {len(leaks)} {' '.join(leaks)}")
+    print(f"documents leaking ac:/ri: markup or hidden parameters: {len(leaks)} {' '.join(leaks)}")
     return 0
 
 

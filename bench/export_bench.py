@@ -63,6 +63,8 @@ def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
     data.pop("plan", None)
     data["wall_s"] = round(time.perf_counter() - started, 2)
     data["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    data["peak_worker_rss_mb"] = round(workers, 1)
     Path(result).write_text(json.dumps(data))
 
 
@@ -93,7 +95,8 @@ def measured(handle: Any, out: Path, label: str) -> tuple[dict[str, Any], dict[s
     print(
         f"{label}: wall {summary['wall_s']} s, requests {stats['requests']} "
         f"({stats['requests'] - downloads} + {downloads} downloads), points {stats['points']}, "
-        f"retries {summary['retries']}, peak RSS {summary['peak_rss_mb']} MB"
+        f"retries {summary['retries']}, peak RSS {summary['peak_rss_mb']} MB "
+        f"(largest conversion worker {summary['peak_worker_rss_mb']} MB)"
     )
     return summary, stats
 

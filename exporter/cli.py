@@ -12,6 +12,7 @@ Exit codes:
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib
 import json
 import logging
@@ -119,10 +120,10 @@ def _global_params() -> list[click.Parameter]:
 def _load_lazy(name: str) -> click.Command:
     """Import a command's module only when that command runs (keeps start-up fast)."""
     module_name, attr = _LAZY_COMMANDS[name].split(":")
-    command: click.Command = getattr(importlib.import_module(module_name), attr)
-    for param in _global_params():
-        if not any(p.name == param.name for p in command.params):
-            command.params.append(param)
+    original: click.Command = getattr(importlib.import_module(module_name), attr)
+    command = copy.copy(original)  # leave the module's command object as its owner wrote it
+    names = {p.name for p in original.params}
+    command.params = [*original.params, *(p for p in _global_params() if p.name not in names)]
     return command
 
 
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
             logging.getLogger("exporter").exception("error")
         from exporter.logs import redact
 
-        click.echo(f"Error: {redact(str(exc))}", err=True)
+        click.echo(f"Error: {redact(str(exc), field_values=False)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -23,7 +23,7 @@ def run_demo(
         tempfile.TemporaryDirectory() as tmp,
     ):
         config_path = sandbox.write_config(Path(tmp) / "config.yaml")
-        config = load_config(config_path)
+        config = load_config(config_path, {"output.blogposts": True})
         summary = export(config, out=out, format="both", flavor=flavor, progress=progress)
     site = (out / "site" / "index.html").resolve()
     click.echo(f"Exported {summary.pages_exported} pages from the sample space.")

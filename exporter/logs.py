@@ -87,13 +87,19 @@ def _stream() -> TextIO:
     return handler.stream if isinstance(handler, logging.StreamHandler) else sys.stderr
 
 
-def redact(text: str) -> str:
-    """``text`` with registered secrets and credential-looking values replaced by ***."""
+def redact(text: str, *, field_values: bool = True) -> str:
+    """``text`` with registered secrets and credential-looking values replaced by ***.
+
+    ``field_values=False`` leaves ``key: value`` pairs alone (error messages we wrote name
+    settings such as ``auth.client_secret: environment variable ... is not set``).
+    """
     for secret in sorted(_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
     lower = text.lower()
     for needle, pattern, replacement in _PATTERNS:
+        if not needle and not field_values:
+            continue
         if needle and needle not in lower:
             continue
         if not needle and not any(word in lower for word in _FIELD_WORDS):

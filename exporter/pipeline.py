@@ -40,10 +40,11 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int, int | None], None]  # (stage, done, total)
 RECONCILE_EVERY = timedelta(days=7)
-FLUSH_EVERY_S = 2.0  # how often finished pages are saved to the manifest during a run
+FLUSH_EVERY_S = 5.0  # how often finished pages are saved to the manifest during a run
 PROCESS_POOL_MIN = 200  # pages to render before conversion moves to worker processes
 MAX_WORKERS = 4
-IO_THREADS = 4  # file writes fsync; a few threads keep the disk busy while pages convert
+IO_THREADS = 8  # file writes fsync; several threads keep the disk busy while pages convert
+RENDER_WINDOW = 32
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -266,6 +267,9 @@ class _Run:
             if not self.dry_run:
                 for scan in scans:
                     self._finish_space(scan)
+                if not self.only:  # spaces no longer configured start over if they return
+                    for key in set(self.state.spaces) - {s.selected.space.key for s in scans}:
+                        del self.state.spaces[key]
                 self.state.options = self.options
         finally:
             self.summary.requests = client.stats.requests
@@ -485,13 +489,18 @@ class _Render:
         for rec in gone:
             self.state.drop_page(rec.id)
             self.state.drop_body(rec.id)
+        for scan in self.scans.values():
+            for pid in scan.removed:  # listed-but-unexported pages that are gone
+                if pid in self.state.pages and not self.state.pages[pid].path:
+                    self.state.drop_page(pid)
         self._record_excluded()
         self.state.save()
         await self._fetch_missing_bodies([e.page for e, _ in todo if e.page is not None])
         await self._render_all([e for e, _ in todo])
         log.info("Rendered %d page(s) at %.1f s", len(todo), time.monotonic() - run.started)
+        rendered = {e.key for e, _ in todo}
         for e in self.writer.layout.walk():
-            if e.page is not None and e.key not in {x.key for x, _ in todo}:
+            if e.page is not None and e.key not in rendered:
                 self._spawn(self._refresh_attachments(e))
         await self._drain()
         await self._extra_attachments()
@@ -504,7 +513,9 @@ class _Render:
         report = await asyncio.get_running_loop().run_in_executor(
             self.io, self.writer.finish, expected
         )
-        self.state.managed = list(report.managed)
+        owned = set(expected)
+        # Page files are in their records; keep only the rest (indexes, nav files) here.
+        self.state.managed = [m for m in report.managed if m.removeprefix("docs/") not in owned]
         self.io.shutdown(wait=False)
         log.info("Docs folder finished at %.1f s", time.monotonic() - run.started)
 
@@ -554,7 +565,9 @@ class _Render:
                 initializer=_worker_init,
                 initargs=(self._writer_args(),),
             )
-        window = asyncio.Semaphore(max(4, workers * 4))
+        # Pages in flight (converting or being written): enough to hide fsync latency, few
+        # enough that bodies held in memory stay small.
+        window = asyncio.Semaphore(RENDER_WINDOW)
         tasks: set[asyncio.Task[None]] = set()
 
         def finished(task: asyncio.Task[None]) -> None:

@@ -14,12 +14,13 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from exporter.client import ConfluenceClient
 from exporter.config import SpaceSelection
-from exporter.errors import ConfigError
+from exporter.errors import ApiError, ConfigError
 from exporter.models import Attachment, NavNode, Page, Space, SpaceTree
 
 __all__ = [
@@ -66,6 +67,24 @@ class Walker:
         self.site_url = site_url.rstrip("/")
         self.blogposts = blogposts
         self.users: dict[str, str] = {}
+        self._zone: tzinfo | None = None
+
+    async def zone(self) -> tzinfo:
+        """The time zone CQL dates are read in: the user's profile zone (UTC when unknown).
+
+        Confluence reads ``lastmodified >= "yyyy-MM-dd HH:mm"`` in the calling user's time
+        zone, so a UTC timestamp could miss hours of changes east of Greenwich.
+        """
+        if self._zone is None:
+            self._zone = UTC
+            try:
+                me = await self.client.get_json("/rest/api/user/current")
+                name = me.get("timeZone") if isinstance(me, dict) else None
+                if name:
+                    self._zone = ZoneInfo(str(name))
+            except (ApiError, ZoneInfoNotFoundError, ValueError):
+                log.info("Could not read the user's time zone; CQL dates are sent in UTC")
+        return self._zone
 
     # -- spaces -------------------------------------------------------------------------------
 
@@ -117,7 +136,7 @@ class Walker:
         types = "page,folder,blogpost" if self.blogposts else "page,folder"
         cql = f'space="{space.key}" and type in ({types})'
         if since is not None:
-            cql += f' and lastmodified >= "{cql_time(since - SAFETY_LAG)}"'
+            cql += f' and lastmodified >= "{cql_time(since - SAFETY_LAG, await self.zone())}"'
         params: dict[str, str | int] = {"cql": cql, "expand": PAGE_EXPAND, "limit": self.batch}
         # /rest/api/search, not /content/search: the latter caps results at 50 a request when
         # bodies are expanded (KB-50), which would cost five times the requests.
@@ -150,7 +169,7 @@ class Walker:
         """Every current attachment in a space (or those changed since ``since``)."""
         cql = f'space="{space.key}" and type=attachment'
         if since is not None:
-            cql += f' and lastmodified >= "{cql_time(since - SAFETY_LAG)}"'
+            cql += f' and lastmodified >= "{cql_time(since - SAFETY_LAG, await self.zone())}"'
         params: dict[str, str | int] = {
             "cql": cql,
             "expand": ATTACHMENT_EXPAND,
@@ -236,9 +255,9 @@ def mentioned_users(body: str | None) -> set[str]:
     return set(_ACCOUNT_ID.findall(body or ""))
 
 
-def cql_time(when: datetime) -> str:
-    """CQL's date format, ``yyyy-MM-dd HH:mm``, in UTC."""
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+def cql_time(when: datetime, zone: tzinfo = UTC) -> str:
+    """CQL's date format, ``yyyy-MM-dd HH:mm``, in ``zone`` (rounded down to the minute)."""
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _q(value: str) -> str:

@@ -19,7 +19,7 @@ from exporter.convert.converter import StorageConverter
 from exporter.convert.escape import plain_markdown
 from exporter.convert.flavors import FLAVORS, Emitter, emitter_for
 from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, TreeItem
-from exporter.convert.state import BREAK, PARAGRAPH, TOC_MARK, ConversionState
+from exporter.convert.state import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK, ConversionState
 from exporter.errors import ConfigError
 from exporter.models import ConvertedPage, Page
 
@@ -39,8 +39,10 @@ T = TypeVar("T")
 _DEEP_STACK = 512 * 1024 * 1024
 _DEEP_RECURSION = 400_000
 _TOC = re.compile(TOC_MARK + r"([0-9]+)" + TOC_MARK)
+_ANCHOR = re.compile(ANCHOR_MARK + r"([^" + ANCHOR_MARK + r"]*)" + ANCHOR_MARK)
 _DANGLING_BREAK = re.compile(BREAK + r"[ \t]*(?=\n[ \t>]*\n|\n?$|\n[ \t]*(?:[-*+]|[0-9]+\.) )")
 _TRAILING_WS = re.compile(r"[ \t]+$", re.M)
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 
 
 def convert_page(page: Page, *, flavor: str, resolver: Resolver) -> ConvertedPage:
@@ -51,7 +53,7 @@ def convert_page(page: Page, *, flavor: str, resolver: Resolver) -> ConvertedPag
         page_id=page.id,
         kind="blogpost" if page.kind == "blogpost" else "page",
     )
-    markdown, state = _convert(page.body or "", flavor, resolver, ref)
+    markdown, state = _convert(page.body or "", flavor, resolver, ref, page.url)
     return ConvertedPage(
         page=page,
         markdown=markdown,
@@ -76,14 +78,14 @@ def convert_many(
 
 
 def _convert(
-    storage: str, flavor: str, resolver: Resolver, page: PageRef | None
+    storage: str, flavor: str, resolver: Resolver, page: PageRef | None, base_url: str = ""
 ) -> tuple[str, ConversionState]:
     if flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
 
     def run() -> tuple[str, ConversionState]:
         emitter = emitter_for(flavor)
-        state = ConversionState(emitter=emitter, resolver=resolver, page=page)
+        state = ConversionState(emitter=emitter, resolver=resolver, page=page, base_url=base_url)
         text = StorageConverter(state).convert(storage)
         return _finish(text, state, emitter), state
 
@@ -123,27 +125,53 @@ def _with_deep_stack(fn: Callable[[], T]) -> T:
 
 def _finish(text: str, state: ConversionState, emitter: Emitter) -> str:
     """Fill in tables of contents, spell hard breaks, trim the page."""
-    if state.tocs:
-        text = _TOC.sub(lambda m: _toc(state, emitter, int(m.group(1))), text)
+    if state.tocs or ANCHOR_MARK in text:
+        headings = _heading_ids(state, emitter)
+        if state.tocs:
+            text = _TOC.sub(lambda m: _toc(state, emitter, headings, int(m.group(1))), text)
+        if ANCHOR_MARK in text:
+            text = _ANCHOR.sub(lambda m: _anchor_href(m.group(1), state, emitter, headings), text)
     if BREAK in text:
         text = _DANGLING_BREAK.sub("", text)
         text = text.replace(BREAK + "\n", emitter.hard_break).replace(BREAK, "")
     text = text.replace(PARAGRAPH, " ")
-    if emitter.hard_break != "  \n":
-        text = _TRAILING_WS.sub("", text)
+    if emitter.hard_break != "  \n" and _TRAILING_WS.search(text):
+        text = _strip_trailing_spaces(text)
     text = text.strip("\n")
     return text + "\n" if text else ""
 
 
-def _toc(state: ConversionState, emitter: Emitter, index: int) -> str:
-    low, high = state.tocs[index]
+def _strip_trailing_spaces(text: str) -> str:
+    """Drop spaces at line ends (two of them would be a hard break), code blocks untouched."""
+    lines = text.split("\n")
+    fence = ""
+    for i, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1).startswith(fence):
+                fence = ""
+            continue
+        if match:
+            fence = match.group(1)
+        lines[i] = line.rstrip(" \t")
+    return "\n".join(lines)
+
+
+def _heading_ids(state: ConversionState, emitter: Emitter) -> list[tuple[int, str, str]]:
+    """(level, visible text, id in the target renderer) of every heading, in page order."""
     used: dict[str, int] = {}
-    entries = []
+    result = []
     for level, markdown in state.headings:
         text = plain_markdown(markdown)
-        ident = emitter.heading_id(text, used)
-        if low <= level <= high and text:
-            entries.append((level, text, ident))
+        result.append((level, text, emitter.heading_id(text, used)))
+    return result
+
+
+def _toc(
+    state: ConversionState, emitter: Emitter, headings: list[tuple[int, str, str]], index: int
+) -> str:
+    low, high = state.tocs[index]
+    entries = [(lvl, text, ident) for lvl, text, ident in headings if low <= lvl <= high and text]
     if not entries:
         return ""
     base = min(level for level, _, _ in entries)
@@ -152,3 +180,30 @@ def _toc(state: ConversionState, emitter: Emitter, index: int) -> str:
         " " * (step * (level - base)) + "- " + emitter.heading_link(text, ident)
         for level, text, ident in entries
     )
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _anchor_href(
+    name: str, state: ConversionState, emitter: Emitter, headings: list[tuple[int, str, str]]
+) -> str:
+    """A same-page anchor: an anchor macro's name, else the heading Confluence derived it from.
+
+    Confluence's heading anchors are the heading text with spaces as ``-`` (Cloud) or without
+    spaces behind the page title and a ``-`` (older pages).
+    """
+    target = name
+    if name not in state.anchors:
+        wanted = {_NOT_WORD.sub("", name).lower()}
+        if "-" in name:
+            wanted.add(_NOT_WORD.sub("", name.split("-", 1)[1]).lower())
+        title = _NOT_WORD.sub("", state.page.title or "").lower() if state.page else ""
+        flat = _NOT_WORD.sub("", name).lower()
+        if title and flat.startswith(title):
+            wanted.add(flat[len(title) :])
+        for _, text, ident in headings:
+            if _NOT_WORD.sub("", text).lower() in wanted - {""}:
+                target = ident
+                break
+    return emitter.fragment(target)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from markdownify import MarkdownConverter
 
+from exporter.convert.blocks import finish_inline, join_blocks, quote_lines
 from exporter.convert.inline import InlineMarks
 from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.state import BREAK, PARAGRAPH, ConversionState
@@ -31,13 +32,14 @@ BLOCK_TAGS = names(
     "ac:task-list ac:task ac:layout ac:layout-section ac:layout-cell ac:adf-extension "
     "ac:rich-text-body ac:plain-text-body ac:image-block root body html"
 )
+_INLINE_PARENTS = names("p span strong b em i u s del sub sup a code h1 h2 h3 h4 h5 h6 font")
 INLINE_MACROS = names(
     "status jira anchor emoticon mention view-file viewpdf viewdoc viewxls viewppt "
-    "profile-picture cheese"
+    "profile-picture profile cheese eazy-math-inline easy-math-inline mathinline math-inline "
+    "mathjax-inline"
 )
 _WS = re.compile(r"[\t\r\n ]+")
-_SPACES = re.compile(r"(?<=\S) {2,}")
-_LINE_LEAD = re.compile(r"\n[ \t]+")
+_CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 _NON_TAG = ("", "#comment")
 
 
@@ -49,40 +51,12 @@ def is_block(el: etree._Element | None) -> bool:
     if tag in BLOCK_TAGS:
         return True
     if tag == "ac:structured-macro" or tag == "ac:macro":
-        return (attr(el, "ac:name") or "").lower() not in INLINE_MACROS
+        if (attr(el, "ac:name") or "").lower() in INLINE_MACROS:
+            return False
+        # A macro inside a paragraph or inline markup flows with the text around it.
+        parent = el.getparent()
+        return parent is None or tag_of(parent) not in _INLINE_PARENTS
     return False
-
-
-def join_blocks(parts: list[str]) -> str:
-    """Concatenate rendered pieces, collapsing blank lines at their seams to at most one."""
-    for part in parts:
-        if part and (part[0] == "\n" or part[-1] == "\n"):
-            break
-    else:
-        return "".join(parts)
-    out: list[str] = []
-    pending = -1
-    first = 0
-    for part in parts:
-        if not part:
-            continue
-        body = part.strip("\n")
-        lead = len(part) - len(part.lstrip("\n"))
-        if not body:
-            if pending < 0:
-                first = max(first, lead)
-            else:
-                pending = max(pending, lead)
-            continue
-        if pending < 0:
-            first = max(first, lead)
-        else:
-            out.append("\n" * min(2, max(pending, lead)))
-        out.append(body)
-        pending = len(part) - len(part.rstrip("\n"))
-    if pending < 0:
-        return "\n" * min(2, first)
-    return "\n" * min(2, first) + "".join(out) + "\n" * min(2, pending)
 
 
 class StorageConverter(InlineMarks, MarkdownConverter):
@@ -148,6 +122,10 @@ class StorageConverter(InlineMarks, MarkdownConverter):
                 parts.append(self.text(tail, after, parent_block if i == last else flags[i + 1]))
         if state.pre:
             return "".join(parts)
+        for i in range(len(parts) - 1):
+            # "!" right before a link would turn it into an image (or an Obsidian embed).
+            if parts[i].endswith("!") and parts[i + 1].startswith("[") and not state.code:
+                parts[i] = parts[i][:-1] + "\\!"
         return join_blocks(parts)
 
     def text(self, text: str, after_block: bool, before_block: bool) -> str:
@@ -218,6 +196,7 @@ class StorageConverter(InlineMarks, MarkdownConverter):
             return ""
         if state.cell:
             return f" **{text}** "
+        text = _CLOSING_HASHES.sub(r"\1\\\2", text)
         state.headings.append((level, text))
         return "\n\n" + "#" * level + " " + text + "\n\n"
 
@@ -245,8 +224,6 @@ class StorageConverter(InlineMarks, MarkdownConverter):
             return ""
         if self.state.cell or self.state.heading:
             return " " + body + " "
-        from exporter.convert.flavors import quote_lines
-
         return "\n\n" + quote_lines(body) + "\n\n"
 
     def convert_pre(self, el: etree._Element) -> str:
@@ -304,16 +281,6 @@ class StorageConverter(InlineMarks, MarkdownConverter):
         from exporter.convert.macros.tables import render_table
 
         return render_table(self, el)
-
-
-def finish_inline(text: str) -> str:
-    """Trim a paragraph's inline text: edge spaces and breaks, doubled spaces, line indents."""
-    text = text.strip(" \n\t" + BREAK + PARAGRAPH)
-    if "  " in text:
-        text = _SPACES.sub(" ", text)
-    if "\n" in text:
-        text = _LINE_LEAD.sub("\n", text)
-    return text
 
 
 def _nothing(conv: StorageConverter, el: etree._Element) -> str:

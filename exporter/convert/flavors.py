@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from exporter.convert.blocks import fence_for, indent, quote_lines
 from exporter.convert.escape import (
     escape_inline,
     escape_line_starts,
@@ -23,7 +24,7 @@ from exporter.convert.escape import (
 )
 from exporter.convert.resolve import Link
 
-__all__ = ["FLAVORS", "Emitter", "emitter_for", "fence_for", "indent", "quote_lines"]
+__all__ = ["FLAVORS", "Emitter", "emitter_for"]
 
 FLAVORS = ("gfm", "mkdocs", "docusaurus", "obsidian")
 
@@ -35,32 +36,8 @@ _NAMED_KINDS = {"info": "info", "tip": "tip", "note": "warning", "warning": "dan
                 "success": "success", "error": "danger", "panel": "note"}  # fmt: skip
 _DOCUSAURUS_KINDS = dict(_NAMED_KINDS, success="tip")
 
-_BACKTICKS = re.compile(r"`+")
-_TILDE_FENCES = re.compile(r"^~{3,}", re.M)
-_LINE = re.compile(r"^(.*)$", re.M)
 _AMP_LIKE = re.compile(r"&(?=[#A-Za-z0-9])")
 _COLON_FENCE = re.compile(r"^(:{3,})", re.M)
-
-
-def indent(text: str, prefix: str, first: str | None = None) -> str:
-    """Prefix every non-empty line (``first`` on the first line); blank lines stay blank."""
-    lines = text.split("\n")
-    out = []
-    for i, line in enumerate(lines):
-        lead = first if (i == 0 and first is not None) else prefix
-        out.append(lead + line if line else (lead.rstrip() if i == 0 else ""))
-    return "\n".join(out)
-
-
-def quote_lines(text: str, marker: str = ">") -> str:
-    """Blockquote every line, blank ones included, so the quote stays one block."""
-    return "\n".join(f"{marker} {line}" if line else marker for line in text.split("\n"))
-
-
-def fence_for(code: str) -> str:
-    """A backtick fence longer than any backtick run inside the code (at least three)."""
-    longest = max((len(m) for m in _BACKTICKS.findall(code)), default=0)
-    return "`" * max(3, longest + 1)
 
 
 def _attr_escape(text: str) -> str:
@@ -74,6 +51,7 @@ class Emitter:
     hard_break = "\\\n"
     list_indent = 0
     commonmark = True  # emphasis follows CommonMark's flanking rules
+    in_pipe_cell = False  # set by the table renderer while it renders pipe-table cells
     mdx = False
     obsidian = False
 
@@ -116,12 +94,30 @@ class Emitter:
 
     def heading_link(self, text: str, heading_id: str) -> str:
         """A link to a heading of this page (tables of contents)."""
-        return f"[{self.escape(text)}](#{heading_id})"
+        return f"[{self.escape(text)}](#{self.fragment(heading_id)})"
+
+    def fragment(self, anchor: str) -> str:
+        """An id as it goes after ``#`` in this dialect's links."""
+        return _href(anchor)
 
     # --- blocks -------------------------------------------------------------------------------
-    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
-        """An admonition of Confluence panel kind ``kind``; ``fold`` True=open, False=closed."""
+    def callout(
+        self,
+        kind: str,
+        title: str | None,
+        body: str,
+        fold: bool | None = None,
+        nested: bool = False,
+    ) -> str:
+        """An admonition of Confluence panel kind ``kind``; ``fold`` True=open, False=closed.
+
+        ``nested``: inside a list, table or another callout. GitHub renders alerts only at the
+        top level, so there the label becomes a bold first line of a plain quote.
+        """
         label = _GFM_KINDS.get(kind, "NOTE")
+        if nested:
+            head = label.capitalize() + (f": {self.escape(title)}" if title else "")
+            return quote_lines(f"**{head}**\n\n{body}".rstrip())
         inner = f"**{self.escape(title)}**\n\n{body}" if title else body
         return quote_lines(f"[!{label}]\n{inner}".rstrip())
 
@@ -142,6 +138,12 @@ class Emitter:
         fence = fence_for(code)
         block = f"{fence}{language}\n{code}\n{fence}"
         return f"**{self.escape(title)}**\n\n{block}" if title else block
+
+    def math(self, tex: str, block: bool) -> str:
+        """A TeX formula: ``$$`` blocks and ``$`` inline (GitHub, Obsidian, arithmatex)."""
+        if block:
+            return f"$$\n{tex}\n$$"
+        return f"${tex}$" if "$" not in tex else f"$`{tex}`$"
 
     # --- links --------------------------------------------------------------------------------
     def link(self, text: str, link: Link) -> str:
@@ -212,7 +214,14 @@ class MkdocsEmitter(Emitter):
         # md_in_html: every enclosing tag needs the attribute, cells as "block" (not inline).
         return ' markdown="block"' if cell else ' markdown="1"'
 
-    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+    def callout(
+        self,
+        kind: str,
+        title: str | None,
+        body: str,
+        fold: bool | None = None,
+        nested: bool = False,
+    ) -> str:
         marker = "!!!" if fold is None else ("???+" if fold else "???")
         head = f"{marker} {_NAMED_KINDS.get(kind, 'note')}"
         if title:
@@ -257,7 +266,14 @@ class DocusaurusEmitter(Emitter):
     def html_attr(self, name: str) -> str:
         return {"colspan": "colSpan", "rowspan": "rowSpan", "class": "className"}.get(name, name)
 
-    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+    def callout(
+        self,
+        kind: str,
+        title: str | None,
+        body: str,
+        fold: bool | None = None,
+        nested: bool = False,
+    ) -> str:
         inner = max((len(m) for m in _COLON_FENCE.findall(body)), default=2)
         fence = ":" * max(3, inner + 1)
         head = f"{fence}{_DOCUSAURUS_KINDS.get(kind, 'note')}"
@@ -282,6 +298,11 @@ class DocusaurusEmitter(Emitter):
         title_part = f' "{_title(title)}"' if title else ""
         return f"![{self.escape(alt)}]({_href(link.href)}{title_part})"
 
+    def math(self, tex: str, block: bool) -> str:
+        # Without remark-math, MDX would read "{" in TeX as JSX: keep formulas as code.
+        fence = fence_for(tex)
+        return f"{fence}math\n{tex}\n{fence}" if block else f"`{tex}`"
+
     def nav_keys(self, position: int | None) -> dict[str, object]:
         return {} if position is None else {"sidebar_position": position + 1}
 
@@ -298,7 +319,17 @@ class ObsidianEmitter(Emitter):
     def heading_link(self, text: str, heading_id: str) -> str:
         return f"[[#{_wiki_safe(heading_id)}]]"
 
-    def callout(self, kind: str, title: str | None, body: str, fold: bool | None = None) -> str:
+    def fragment(self, anchor: str) -> str:
+        return _wiki_safe(anchor)
+
+    def callout(
+        self,
+        kind: str,
+        title: str | None,
+        body: str,
+        fold: bool | None = None,
+        nested: bool = False,
+    ) -> str:
         sign = "" if fold is None else ("+" if fold else "-")
         head = f"[!{_NAMED_KINDS.get(kind, 'note')}]{sign}"
         if title:
@@ -315,8 +346,12 @@ class ObsidianEmitter(Emitter):
             # Obsidian cannot wrap an embed in a link: the image, then a link to the target.
             return f"{text} {self.link('', link)}"
         target = _wiki_target(link.href)
-        shown = _wiki_safe(plain_markdown(text) if text else (link.target_title or ""))
-        return f"[[{target}|{shown}]]" if shown and shown != target else f"[[{target}]]"
+        shown = plain_markdown(text) if text else (link.target_title or "")
+        if any(c in shown + target for c in "[]|"):
+            return super().link(text, link)  # a wikilink cannot hold these; Markdown links can
+        # Inside a pipe table Obsidian wants the wikilink's own "|" escaped.
+        bar = "\\|" if self.in_pipe_cell else "|"
+        return f"[[{target}{bar}{shown}]]" if shown and shown != target else f"[[{target}]]"
 
     def image(
         self, link: Link, alt: str = "", title: str | None = None, width: str | None = None

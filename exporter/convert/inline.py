@@ -78,7 +78,14 @@ class InlineMarks:
     convert_i = convert_cite = convert_em
 
     def convert_s(self, el: etree._Element) -> str:
-        return self.wrap(el, "~~")
+        state = self.state
+        if state.strike:
+            return self.children(el)
+        state.strike += 1
+        try:
+            return self.wrap(el, "~~")
+        finally:
+            state.strike -= 1
 
     convert_del = convert_strike = convert_s
 
@@ -96,7 +103,7 @@ class InlineMarks:
     def convert_span(self, el: etree._Element) -> str:
         style = (el.get("style") or "").replace(" ", "").lower()
         if "line-through" in style:
-            return self.wrap(el, "~~")
+            return self.convert_s(el)
         if "underline" in style:
             return self.convert_u(el)
         if "background-color" in style and plain_text(el).strip():

@@ -20,6 +20,7 @@ from exporter.convert.parse import attr, names, parse_storage, tag_of
 
 __all__ = [
     "LEAK",
+    "leaked_parameters",
     "Structure",
     "markdown_html",
     "markdown_text",
@@ -81,6 +82,24 @@ def _visible(el: etree._Element, out: list[str]) -> None:
 def _has_node_sibling(node: etree._Element) -> bool:
     parent = node.getparent()
     return parent is not None and any(tag_of(c) == "ac:adf-node" for c in parent)
+
+
+# Parameters whose value Confluence itself shows on the page.
+_DISPLAYED_PARAMETERS = names("title key jqlQuery body panelIconText name diagramDisplayName")
+
+
+def leaked_parameters(storage: str, markdown: str) -> list[str]:
+    """Macro parameter values (not shown by Confluence) that appear in the rendered Markdown."""
+    visible = storage_text(storage)
+    rendered = markdown_text(markdown)
+    leaks = []
+    for el in parse_storage(storage).iter():
+        if tag_of(el) != "ac:parameter" or attr(el, "ac:name") in _DISPLAYED_PARAMETERS:
+            continue
+        value = "".join(el.itertext()).strip()
+        if len(value) >= 4 and value not in visible and value in rendered:
+            leaks.append(value)
+    return leaks
 
 
 def markdown_html(markdown: str) -> str:

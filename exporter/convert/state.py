@@ -7,14 +7,17 @@ Only the converter and its macro handlers touch this; what leaves the package is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from exporter.convert.flavors import Emitter
-from exporter.convert.resolve import PageRef, Resolver
+if TYPE_CHECKING:
+    from exporter.convert.flavors import Emitter
+    from exporter.convert.resolve import PageRef, Resolver
 
-__all__ = ["BREAK", "TOC_MARK", "ConversionState"]
+__all__ = ["ANCHOR_MARK", "BREAK", "PARAGRAPH", "TOC_MARK", "ConversionState"]
 
 BREAK = "\x02"  # a hard line break, spelled per flavor once the page is done
 PARAGRAPH = "\x04"  # a paragraph end inside a table cell: <br><br> unless it ends the cell
+ANCHOR_MARK = "\x05"  # "\x05<name>\x05" is a same-page anchor, matched to headings at the end
 TOC_MARK = "\x03"  # "\x03<n>\x03" stands for the n-th table of contents until headings are known
 
 
@@ -25,10 +28,12 @@ class ConversionState:
     emitter: Emitter
     resolver: Resolver
     page: PageRef | None = None
+    base_url: str = ""  # the page's web URL: relative links in the body resolve against it
     warnings: list[str] = field(default_factory=list)
     attachments: set[str] = field(default_factory=set)
     front_matter: dict[str, object] = field(default_factory=dict)
     headings: list[tuple[int, str]] = field(default_factory=list)
+    anchors: set[str] = field(default_factory=set)  # names of anchor macros on the page
     tocs: list[tuple[int, int]] = field(default_factory=list)  # (min level, max level)
     including: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     owners: list[PageRef] = field(default_factory=list)  # pages whose included body is converting
@@ -38,9 +43,11 @@ class ConversionState:
     heading: int = 0
     strong: int = 0
     em: int = 0
+    strike: int = 0
     callout: int = 0
     list_depth: int = 0
     tight: int = 0
+    in_table: int = 0  # inside an HTML table's cell
 
     def warn(self, message: str) -> None:
         """Record a warning once (the run summary counts them)."""

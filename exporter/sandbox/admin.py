@@ -35,10 +35,12 @@ async def _json(call: Call) -> dict[str, Any]:
 
 
 def stats(call: Call) -> Reply:
+    """``GET /__sandbox/stats``."""
     return Reply(call.sandbox.stats.snapshot())
 
 
 def reset_stats(call: Call) -> Reply:
+    """``POST /__sandbox/reset-stats``."""
     call.sandbox.stats.reset()
     return Reply(b"", 204, media_type="text/plain")
 
@@ -54,6 +56,7 @@ def _parent(call: Call, data: dict[str, Any], space_key: str) -> str | None:
 
 
 async def create_page(call: Call) -> Reply:
+    """``POST /__sandbox/pages``: ``{space, title, body, parent_id, position, type, labels, author}``."""
     store = call.sandbox.store
     data = await _json(call)
     key = str(data.get("space") or data.get("space_key") or "")
@@ -77,6 +80,7 @@ async def create_page(call: Call) -> Reply:
 
 
 async def update_page(call: Call) -> Reply:
+    """``PUT /__sandbox/pages/{id}``: a new version dated now (title, body, parent_id, position, labels)."""
     store = call.sandbox.store
     record = store.get(call.params["id"])
     if record is None:
@@ -98,6 +102,7 @@ async def update_page(call: Call) -> Reply:
 
 
 def delete_page(call: Call) -> Reply:
+    """``DELETE /__sandbox/pages/{id}``: move to the trash."""
     store = call.sandbox.store
     if store.get(call.params["id"]) is None:
         raise _bad(f"No content {call.params['id']}.", 404)
@@ -133,6 +138,7 @@ async def add_attachment(call: Call) -> Reply:
 
 
 async def advance_clock(call: Call) -> Reply:
+    """``POST /__sandbox/clock {"advance": seconds}``."""
     data = await _json(call)
     call.sandbox.clock.advance(float(data.get("advance", 0)))
     return Reply({"now": call.sandbox.clock.now().isoformat()})
@@ -151,6 +157,7 @@ async def inject_faults(call: Call) -> Reply:
 
 
 def register(router: Router) -> None:
+    """Add the ``/__sandbox/*`` routes."""
     router.add("GET", "/__sandbox/stats", stats)
     router.add("POST", "/__sandbox/reset-stats", reset_stats)
     router.add("POST", "/__sandbox/pages", create_page)

@@ -15,7 +15,7 @@ import struct
 from collections.abc import MutableMapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from exporter.sandbox import admin, oauth, search, v1, v2
 from exporter.sandbox.gateway import SCOPE_MISMATCH, Credentials, authenticate, scope_allows
@@ -36,6 +36,7 @@ _XML_404 = (
     "</status-code><message>null for uri: {uri}</message></status>"
 )
 Scope = MutableMapping[str, Any]
+CLIENT_GONE = 499  # status recorded in stats for requests whose client disconnected (nginx's)
 
 
 class Sandbox:
@@ -83,9 +84,8 @@ class Sandbox:
         path = scope["path"]
         host = request.headers.get("host") or "127.0.0.1"
         origin = f"{scope.get('scheme', 'http')}://{host}"
-        call = Call(
-            request, {}, request.query_params, self, origin, origin + "/wiki", "/wiki", path
-        )
+        site = self.store.site_url  # what Confluence reports as its site, not where we listen
+        call = Call(request, {}, request.query_params, self, origin, site + "/wiki", "/wiki", path)
 
         if path.startswith(_GATEWAY):
             cloud_id, _, rest = path[len(_GATEWAY) :].partition("/")
@@ -108,7 +108,7 @@ class Sandbox:
                 )
             return
         if path.startswith(_NO_CONTEXT_ROOTS):
-            call.base, call.context = origin, ""
+            call.base, call.context = site, ""
             await self._api(call, send, path, gateway=False)
             return
         reply = Reply({"message": f"No route for {method} {path}"}, 404)
@@ -122,7 +122,7 @@ class Sandbox:
         scope = call.request.scope
         method = scope["method"]
         call.path = inner
-        route, params, known = self.wiki.match(method, inner)
+        route, params, _ = self.wiki.match(method, inner)
         key = f"{method} /wiki{route.template}" if route else f"{method} <unmatched>"
         limits = self.limits
         if limits.latency_ms:
@@ -147,7 +147,7 @@ class Sandbox:
         if reply.status < 400 or reply.status == 404:
             points = points_for(reply)
             limits.charge(points)
-        if limits.points_per_hour and reply.status != 429:
+        if reply.status != 429:
             reply.headers.update(limits.quota_headers())
         body = reply.encode()
         await self._send(scope, send, reply, body)
@@ -225,6 +225,9 @@ async def _invoke(handler: Any, is_async: bool, call: Call) -> Reply:
             return handler(call)
     except HTTPError as exc:
         return exc.reply
+    except (ClientDisconnect, ConnectionError) as exc:  # the client left: nothing to answer
+        log.debug("client went away during %s: %s", call.path, type(exc).__name__)
+        return Reply({"statusCode": 499, "message": "Client closed the request"}, CLIENT_GONE)
     except Exception as exc:  # a sandbox bug: answer 500 like Confluence, and say where
         log.exception("sandbox handler failed for %s", call.path)
         return Reply({"statusCode": 500, "message": f"Sandbox error: {exc!r}"}, 500)

@@ -17,6 +17,7 @@ from exporter.sandbox.store import Clock
 __all__ = ["Fault", "Limits", "points_for"]
 
 FAULT_KINDS = ("500", "502", "503", "504", "reset", "truncate")
+BETA_QUOTA = 65000  # reference 4.1/4.2: the announced global app quota, per hour, not enforced
 
 
 def points_for(reply: Reply) -> int:
@@ -72,6 +73,7 @@ class Limits:
             self.queue.extend([fault] * count)
 
     def next_fault(self) -> Fault | None:
+        """The queued fault, else a random one at ``fail_rate``, else None."""
         with self._lock:
             if self.queue:
                 return self.queue.popleft()
@@ -82,6 +84,7 @@ class Limits:
 
     @staticmethod
     def fault_reply(fault: Fault) -> Reply:
+        """The reply for an HTTP-status fault (with ``Retry-After`` when set)."""
         status = int(fault.kind)
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         body = {"statusCode": status, "message": "Service temporarily unavailable (sandbox fault)"}
@@ -124,23 +127,34 @@ class Limits:
         return now
 
     def quota_headers(self) -> dict[str, str]:
-        """X-RateLimit-* and RateLimit-Policy headers describing the hourly points budget."""
-        if not self.points_per_hour:
-            return {}
+        """Headers describing the hourly points budget (reference 4.1).
+
+        Enforced (``--points-per-hour``): ``X-RateLimit-*``, ``RateLimit-Policy`` and, past 80%
+        of the budget, ``RateLimit``. Otherwise the announced but unenforced quota, as Atlassian
+        sends it: ``Beta-RateLimit-Policy`` and, past 80% of it, ``Beta-RateLimit``.
+        """
         with self._lock:
             now = self._roll()
-            limit = self.points_per_hour
-            remaining = max(0, limit - self.points_used)
+            used = self.points_used
+        limit = self.points_per_hour or BETA_QUOTA
+        remaining = max(0, limit - used)
         reset_at = (self._hour_of(now) + 1) * 3600
+        near = remaining < limit * 0.2
+        usage = f'"global-app-quota";r={remaining};t={int(reset_at - now)}'
+        if not self.points_per_hour:
+            headers = {"Beta-RateLimit-Policy": f'"global-app-quota";q={limit};w=3600'}
+            if near:
+                headers["Beta-RateLimit"] = usage
+            return headers
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": _iso_minute(reset_at),
             "RateLimit-Policy": f'"global-app-quota";q={limit};w=3600',
         }
-        if remaining < limit * 0.2:
+        if near:
             headers["X-RateLimit-NearLimit"] = "true"
-            headers["RateLimit"] = f'"global-app-quota";r={remaining};t={int(reset_at - now)}'
+            headers["RateLimit"] = usage
         return headers
 
     def check_quota(self) -> Reply | None:
@@ -165,8 +179,7 @@ class Limits:
         return Reply({"message": "Rate limit exceeded"}, 429, headers=headers)
 
     def charge(self, points: int) -> None:
-        if not self.points_per_hour:
-            return
+        """Spend points from the hour's budget (tracked unenforced too, for the Beta headers)."""
         with self._lock:
             self._roll()
             self.points_used += points

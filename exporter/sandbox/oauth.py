@@ -186,11 +186,13 @@ class OAuthServer:
     # ---- endpoints ----------------------------------------------------------------------
 
     def redirect_ok(self, uri: str) -> bool:
+        """Any loopback redirect URI, unless one was pinned with ``--redirect-uri``."""
         if self.redirect_uri is not None:
             return uri == self.redirect_uri
         return bool(_LOOPBACK.match(uri))
 
     def authorize(self, call: Call) -> Reply:
+        """``GET /authorize``: validate, then 302 back with ``code`` and ``state`` (or an error)."""
         q = call.query
         if q.get("client_id") != self.client_id:
             return _page(400, "Invalid client_id: this sandbox's client id is in its ready file.")
@@ -219,6 +221,7 @@ class OAuthServer:
         return _redirect(redirect, code=code, state=state)
 
     async def token(self, call: Call) -> Reply:
+        """``POST /oauth/token``: authorization_code or refresh_token, JSON or form body."""
         form = await _form(call)
         header = call.request.headers.get("authorization", "")
         if "client_id" not in form and header.lower().startswith("basic "):
@@ -241,13 +244,14 @@ class OAuthServer:
         return Reply({"error": "unsupported_grant_type", "error_description": f"{grant}"}, 400)
 
     def accessible_resources(self, call: Call) -> Reply:
+        """``GET /oauth/token/accessible-resources``: the sites this token reaches."""
         header = call.request.headers.get("authorization", "")
         scopes = self.check_access(header[7:]) if header.lower().startswith("bearer ") else None
         if scopes is None:
             return Reply({"code": 401, "message": "Unauthorized"}, 401)
         store = call.sandbox.store
         granted = sorted(scopes - {"offline_access"})
-        sites = [(store.cloud_id, store.site_name, call.origin), *call.sandbox.extra_sites]
+        sites = [(store.cloud_id, store.site_name, store.site_url), *call.sandbox.extra_sites]
         body = [
             {
                 "id": cid,

@@ -10,10 +10,11 @@ import base64
 import functools
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import quote, quote_plus
 
 __all__ = [
+    "DEFAULT_SITE_URL",
     "SEED_EPOCH",
     "AttachmentRecord",
     "AttachmentVersion",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 SEED_EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
+DEFAULT_SITE_URL = "https://sandbox.atlassian.net"  # for seeds whose site.yaml has no ``url``
 
 
 @functools.lru_cache(maxsize=65536)
@@ -42,17 +44,22 @@ class Clock:
         self.offset = 0.0
 
     def time(self) -> float:
+        """Seconds since the epoch, offset included."""
         return time.time() + self.offset
 
     def now(self) -> datetime:
+        """The current (offset) time in UTC."""
         return datetime.fromtimestamp(self.time(), UTC)
 
     def advance(self, seconds: float) -> None:
+        """Move the clock forward (or back, with a negative value)."""
         self.offset += seconds
 
 
 @dataclass
 class UserRecord:
+    """A site user (mentions, authors, ``/rest/api/user``)."""
+
     account_id: str
     display_name: str
     email: str = ""
@@ -60,6 +67,8 @@ class UserRecord:
 
 @dataclass
 class Version:
+    """One version of a page: number, date, author, message."""
+
     number: int
     created_at: datetime
     author_id: str
@@ -69,6 +78,8 @@ class Version:
 
 @dataclass
 class Label:
+    """A label; ids are shared by every page carrying the name."""
+
     id: str
     name: str
     prefix: str = "global"
@@ -76,6 +87,8 @@ class Label:
 
 @dataclass
 class AttachmentVersion:
+    """One uploaded revision of a file, with its bytes."""
+
     number: int
     data: bytes
     created_at: datetime
@@ -85,6 +98,8 @@ class AttachmentVersion:
 
 @dataclass
 class AttachmentRecord:
+    """A file attached to a page or blog post, with every version's bytes."""
+
     id: str
     container_id: str
     title: str
@@ -132,6 +147,7 @@ class ContentRecord:
     children: list[str] = field(default_factory=list)  # manual order
     attachments: list[str] = field(default_factory=list)
     bodies: dict[int, str] = field(default_factory=dict)  # version number -> storage
+    posting_day: date | None = None  # blog posts: the day in their URL (default: created)
 
     @property
     def version(self) -> Version:
@@ -150,7 +166,7 @@ class ContentRecord:
             return f"/spaces/{self.space_key}/folder/{self.id}"
         title = quote_plus(self.title)
         if self.type == "blogpost":
-            day = self.created_at.strftime("%Y/%m/%d")
+            day = (self.posting_day or self.created_at.date()).strftime("%Y/%m/%d")
             return f"/spaces/{self.space_key}/blog/{day}/{self.id}/{title}"
         return f"/spaces/{self.space_key}/pages/{self.id}/{title}"
 
@@ -167,6 +183,8 @@ def _tinyui(content_id: str) -> str:
 
 @dataclass
 class SpaceRecord:
+    """A space: v1-style numeric id, key, homepage and top-level content in manual order."""
+
     id: int
     key: str
     name: str

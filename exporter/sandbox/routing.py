@@ -31,8 +31,8 @@ class Call:
     params: dict[str, str]
     query: QueryParams
     sandbox: Sandbox
-    origin: str  # http://127.0.0.1:PORT
-    base: str  # _links.base: the site's wiki base ("{origin}/wiki" or "{origin}" without context)
+    origin: str  # http://127.0.0.1:PORT: where the request came in (never written into bodies)
+    base: str  # _links.base: the site URL's wiki base ("{site}/wiki", or "{site}" without context)
     context: str  # "/wiki" or ""
     path: str  # the request path relative to the context ("/api/v2/pages")
     scopes: frozenset[str] | None = None  # None: unscoped (classic API token on the site)

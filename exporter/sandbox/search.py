@@ -76,6 +76,7 @@ def _search_cap(expand: ExpandTree) -> int:
 
 
 def content_search(call: Call) -> Reply:
+    """``GET /rest/api/content/search``: content objects for a CQL query, cursor-paged."""
     expand = parse_expand(call.query.get("expand"))
     items = _search(call)
     chunk, offset, limit, links = _cursor_page(call, items, _search_cap(expand))
@@ -92,6 +93,7 @@ def content_search(call: Call) -> Reply:
 
 
 def search(call: Call) -> Reply:
+    """``GET /rest/api/search``: search results with ``totalSize``, ``cqlQuery``, ``searchDuration``."""
     started = time.perf_counter()
     expand = parse_expand(call.query.get("expand"))
     items = _search(call)

@@ -1,23 +1,27 @@
 """Load a seed directory (CONTRACT.md "--seed DIR") into a :class:`Store`.
 
-Layout: ``site.yaml`` (``name``/``site``, ``users: [{account_id, display_name}]``) and
-``spaces/<KEY>/space.yaml`` (``key``, ``name``, nested ``pages:``). Each page names a storage
-file beside ``space.yaml`` in ``body`` and may list ``labels``, ``attachments`` (a file under
+Layout: ``site.yaml`` (``name``/``site``, ``url`` the public site URL the sandbox reports,
+``spaces`` order, ``users: [{account_id, display_name}]``) and ``spaces/<KEY>/space.yaml``
+(``key``, ``name``, ``description``, nested ``pages:``). Each page names a storage file beside
+``space.yaml`` in ``body`` and may list ``labels``, ``attachments`` (a file under
 ``spaces/<KEY>/attachments/`` or ``{name, file, media_type}``), ``children``, ``author``,
-``status`` and ``type`` (page, folder, blogpost).
+``status``, ``type`` (page, folder, blogpost), ``created``/``updated`` (ISO timestamps),
+``version`` (the current version number; ``versions`` is an alias) and, for blog posts,
+``posting_day``. Without dates the loader makes up deterministic past ones.
 """
 
 from __future__ import annotations
 
 import copy
 import mimetypes
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from exporter.errors import ConfigError
-from exporter.sandbox.store import Clock, Store
+from exporter.sandbox.store import DEFAULT_SITE_URL, Clock, Store
 
 __all__ = ["SAMPLE_DIR", "load_seed", "media_type_for", "resolve_seed"]
 
@@ -77,7 +81,13 @@ def load_seed(directory: Path, clock: Clock | None = None) -> Store:
             "laid out as CONTRACT.md describes."
         )
     site = _read_yaml(directory / "site.yaml")
-    store = Store(str(site.get("name") or site.get("site") or "Sandbox"), clock)
+    url = str(site.get("url") or DEFAULT_SITE_URL)
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{directory / 'site.yaml'}: url {url!r} is not an http(s) URL. Write it as "
+            "https://<name>.atlassian.net or leave it out."
+        )
+    store = Store(str(site.get("name") or site.get("site") or "Sandbox"), clock, url)
     for user in site.get("users") or []:
         store.add_user(
             str(user["account_id"]),
@@ -128,20 +138,26 @@ def _load_page(
     if author is not None and str(author) not in store.users:
         matches = [u.account_id for u in store.users.values() if u.display_name == author]
         author = matches[0] if matches else None
+    title = str(item["title"])
+    times = _history(item, title)
     record = store.add_content(
         key,
-        str(item["title"]),
+        title,
         body,
         type=kind,
         parent_id=None if kind == "blogpost" else parent,
         labels=[str(label) for label in item.get("labels") or []],
         author=str(author) if author else None,
         status=str(item.get("status") or "current"),
+        when=times[0] if times else None,
     )
-    for extra in range(int(item.get("versions", 1)) - 1):
+    if kind == "blogpost":
+        record.posting_day = _day(item.get("posting_day"), title) or record.created_at.date()
+    for number in range(2, _version_count(item, title, times) + 1):
         store.update_content(record.id, body=body, author=str(author) if author else None)
-        record.versions[-1].created_at = store._seed_time()
-        record.versions[-1].message = f"edit {extra + 1}"
+        record.versions[-1].created_at = times[number - 1] if times else store._seed_time()
+        record.versions[-1].message = f"edit {number - 1}"
+    attached_at = record.version.created_at if times else None
     for att in item.get("attachments") or []:
         if isinstance(att, dict):
             name = str(att.get("name") or att.get("file"))
@@ -157,6 +173,84 @@ def _load_page(
             raise ConfigError(
                 f"Page {item['title']!r}: attachment file {path} is missing: {exc}."
             ) from exc
-        store.add_attachment(record.id, name, data, media)
+        store.add_attachment(record.id, name, data, media, when=attached_at)
     for child in item.get("children") or []:
         _load_page(store, base, key, child, record.id)
+
+
+def _version_count(item: dict[str, Any], title: str, times: list[datetime] | None) -> int:
+    """The current version number: ``version`` (the sample's key) or ``versions``, else 1."""
+    raw = item.get("version", item.get("versions"))
+    if raw is None:
+        return len(times) if times else 1
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise ConfigError(f"Page {title!r}: version {raw!r} must be a whole number from 1 up.")
+    return number
+
+
+def _history(item: dict[str, Any], title: str) -> list[datetime] | None:
+    """Every version's date from ``created``/``updated``, evenly spread; None without dates.
+
+    Version 1 is ``created`` and the current version ``updated``; the versions between get dates
+    in between, so a page's history reads like a real one and stays the same on every load.
+    """
+    created = _instant(item.get("created"), title, "created")
+    updated = _instant(item.get("updated"), title, "updated")
+    day = _day(item.get("posting_day"), title)
+    if created is None and day is not None:
+        created = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+    if created is None:
+        if updated is not None:
+            raise ConfigError(f"Page {title!r} has `updated` but no `created`. Add `created`.")
+        return None
+    count = _version_count(item, title, None)
+    if item.get("version", item.get("versions")) is None and updated not in (None, created):
+        count = 2  # dated edits without a version number: one edit
+    end = updated if updated is not None else created
+    if end < created:
+        raise ConfigError(f"Page {title!r}: `updated` ({end}) is before `created` ({created}).")
+    if count == 1:
+        return [created]
+    step = (end - created) / (count - 1)
+    return [
+        created + timedelta(milliseconds=int((step * n).total_seconds() * 1000))
+        for n in range(count - 1)
+    ] + [end]
+
+
+def _instant(raw: Any, title: str, key: str) -> datetime | None:
+    """A seed timestamp (``2025-01-10T08:00:00.000Z``, or a YAML datetime) in UTC."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
+    try:
+        when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"Page {title!r}: {key} {raw!r} is not an ISO timestamp such as "
+            "2025-01-10T08:00:00.000Z."
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _day(raw: Any, title: str) -> date | None:
+    """A blog post's ``posting_day`` (``2026-01-16``)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ConfigError(
+            f"Blog post {title!r}: posting_day {raw!r} is not a date such as 2026-01-16."
+        ) from None

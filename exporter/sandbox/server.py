@@ -53,6 +53,7 @@ class SandboxOptions:
     access_token_ttl: int = 3600
     auto_consent: bool = True
     redirect_uri: str | None = None
+    site_url: str | None = None  # the public site URL to report; default: the seed's ``url``
 
 
 def build_sandbox(options: SandboxOptions) -> Sandbox:
@@ -64,6 +65,8 @@ def build_sandbox(options: SandboxOptions) -> Sandbox:
             f"Seed directory {seed_dir} does not exist. Use --seed sample or a directory."
         )
     store = load_seed(seed_dir, clock) if seed_dir else Store("Synthetic Sandbox", clock)
+    if options.site_url:
+        store.site_url = options.site_url.rstrip("/")
     if not store.users:
         store.add_user("557058:00000000-0000-4000-8000-000000000001", "Sandbox Admin")
     add_synthetic_space(store, options.synthetic_pages, options.attachments_per_page)
@@ -85,10 +88,15 @@ def build_sandbox(options: SandboxOptions) -> Sandbox:
 
 
 def ready_info(sandbox: Sandbox, base_url: str) -> dict[str, Any]:
-    """The ready-file JSON (CONTRACT.md) plus the scoped API token for gateway Basic auth."""
+    """The ready-file JSON (CONTRACT.md) plus the site URL and the scoped API token.
+
+    ``base_url`` is the loopback origin requests go to; ``site_url`` is the public URL the
+    sandbox reports as its site (accessible-resources ``url``, ``_links.base``).
+    """
     creds = sandbox.credentials
     return {
         "base_url": base_url,
+        "site_url": sandbox.store.site_url,
         "cloud_id": sandbox.store.cloud_id,
         "client_id": sandbox.oauth.client_id,
         "client_secret": sandbox.oauth.client_secret,
@@ -101,11 +109,15 @@ def ready_info(sandbox: Sandbox, base_url: str) -> dict[str, Any]:
 
 
 def config_yaml(ready: dict[str, Any]) -> str:
-    """A config.yaml pointing the exporter at the sandbox with Basic auth and ``spaces: all``."""
+    """A config.yaml pointing the exporter at the sandbox with Basic auth and ``spaces: all``.
+
+    ``site`` is the sandbox's public site URL (what web links and exported front matter show);
+    every request goes to the loopback origin through ``api.endpoints``. No ``cloud_id``: a
+    classic API token reads the site directly, and OAuth finds the site by matching ``site``.
+    """
     base = ready["base_url"]
     config = {
-        "site": base,
-        "cloud_id": ready["cloud_id"],
+        "site": ready.get("site_url") or base,
         "auth": {"method": "basic", "email": ready["email"], "api_token": ready["api_token"]},
         "spaces": "all",
         "api": {"endpoints": {"auth": base, "api": base, "site": base}},
@@ -151,6 +163,7 @@ class SandboxHandle:
         self.thread = thread
         self.base_url = f"http://127.0.0.1:{port}"
         self.ready = ready_info(sandbox, self.base_url)
+        self.site_url: str = sandbox.store.site_url
         self._http: httpx.Client | None = None
 
     @property
@@ -264,7 +277,8 @@ def serve_forever(
                 tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
                 tmp.replace(ready_file)
             lines = [
-                f"Sandbox listening on {info['base_url']} (cloud id {info['cloud_id']}).",
+                f"Sandbox listening on {info['base_url']} (cloud id {info['cloud_id']}), "
+                f"presenting the site {info['site_url']}.",
                 f"  Basic auth: {info['email']} / {info['api_token']}",
                 f"  OAuth client: {info['client_id']} / {info['client_secret']}",
                 f"  Spaces: {', '.join(info['spaces'])}",

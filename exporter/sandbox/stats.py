@@ -17,6 +17,7 @@ class Stats:
         self.reset()
 
     def reset(self) -> None:
+        """Zero every counter."""
         with self._lock:
             self.requests = 0
             self.by_route: Counter[str] = Counter()
@@ -28,6 +29,7 @@ class Stats:
             self.faults: Counter[str] = Counter()
 
     def record(self, route: str, status: int, points: int, bytes_out: int) -> None:
+        """Count one request."""
         with self._lock:
             self.requests += 1
             self.by_route[route] += 1
@@ -36,6 +38,7 @@ class Stats:
             self.bytes_out += bytes_out
 
     def fault(self, kind: str) -> None:
+        """Count one injected fault by kind."""
         with self._lock:
             self.faults[kind] += 1
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from exporter.sandbox.records import (
+    DEFAULT_SITE_URL,
     SEED_EPOCH,
     AttachmentRecord,
     AttachmentVersion,
@@ -27,6 +28,7 @@ from exporter.sandbox.records import (
 )
 
 __all__ = [
+    "DEFAULT_SITE_URL",
     "AttachmentRecord",
     "AttachmentVersion",
     "Clock",
@@ -43,10 +45,18 @@ __all__ = [
 class Store:
     """All sandbox data plus the id counters; mutate only through its methods (they lock)."""
 
-    def __init__(self, site_name: str = "Sandbox", clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        site_name: str = "Sandbox",
+        clock: Clock | None = None,
+        site_url: str = DEFAULT_SITE_URL,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.site_name = site_name
+        # The public site URL Confluence reports (accessible-resources, ``_links.base``): fixed,
+        # so exports do not depend on the loopback port the sandbox happens to listen on.
+        self.site_url = site_url.rstrip("/")
         self.cloud_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "sandbox:" + site_name))
         self.users: dict[str, UserRecord] = {}
         self.spaces: dict[str, SpaceRecord] = {}
@@ -75,6 +85,7 @@ class Store:
         return str(self._next_content)
 
     def label(self, name: str) -> Label:
+        """The label named ``name`` (one id per name across the site)."""
         if name not in self._labels:
             self._next_label += 1
             self._labels[name] = str(self._next_label)
@@ -87,12 +98,14 @@ class Store:
     # ---- building -----------------------------------------------------------------------
 
     def add_user(self, account_id: str, display_name: str, email: str = "") -> UserRecord:
+        """Add a user (account id and display name)."""
         with self.lock:
             user = UserRecord(account_id, display_name, email)
             self.users[account_id] = user
             return user
 
     def add_space(self, key: str, name: str, description: str = "") -> SpaceRecord:
+        """Add a space; ids are v1-style numbers."""
         with self.lock:
             self._next_space += 2
             space = SpaceRecord(
@@ -192,6 +205,7 @@ class Store:
     # ---- edits (admin) ------------------------------------------------------------------
 
     def siblings_of(self, record: ContentRecord) -> list[str]:
+        """The manual-order list that holds ``record`` (its parent's children or the space's roots)."""
         if record.parent_id:
             return self.content[record.parent_id].children
         return self.spaces[record.space_key].roots
@@ -248,6 +262,7 @@ class Store:
     # ---- queries ------------------------------------------------------------------------
 
     def space_by_id(self, space_id: str | int) -> SpaceRecord | None:
+        """The space with this v2/v1 id, or None."""
         try:
             key = self.space_ids.get(int(space_id))
         except ValueError:
@@ -255,9 +270,11 @@ class Store:
         return self.spaces.get(key) if key else None
 
     def get(self, content_id: str) -> ContentRecord | None:
+        """Content by id, or None."""
         return self.content.get(content_id)
 
     def position(self, record: ContentRecord) -> int | None:
+        """Index among its siblings (None for blog posts)."""
         if record.type == "blogpost":
             return None
         try:

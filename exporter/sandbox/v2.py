@@ -75,6 +75,7 @@ def _space(call: Call) -> SpaceRecord:
 
 
 def get_spaces(call: Call) -> Reply:
+    """``GET /spaces``: filtered by ids, keys, type and status; sorted by id unless ``sort``."""
     store = call.sandbox.store
     spaces = list(store.spaces.values())
     if ids := call.values("ids"):
@@ -92,12 +93,14 @@ def get_spaces(call: Call) -> Reply:
 
 
 def get_space(call: Call) -> Reply:
+    """``GET /spaces/{id}``: one space with ``_links.base``."""
     body = space_v2(_space(call), call.query.get("description-format"))
     body["_links"]["base"] = call.base
     return Reply(body, objects=1)
 
 
 def get_space_pages(call: Call, kind: str = "page") -> Reply:
+    """``GET /spaces/{id}/pages`` (or blog posts): ``depth=root|all``, status, title, sort."""
     store = call.sandbox.store
     space = _space(call)
     fmt = _body_format(call)
@@ -116,10 +119,12 @@ def get_space_pages(call: Call, kind: str = "page") -> Reply:
 
 
 def get_space_blogposts(call: Call) -> Reply:
+    """``GET /spaces/{id}/blogposts``."""
     return get_space_pages(call, "blogpost")
 
 
 def list_content(call: Call, kind: str = "page") -> Reply:
+    """``GET /pages`` (or ``/blogposts``): by ``id`` (up to 250, repeated or comma-separated), space, status, title."""
     store = call.sandbox.store
     fmt = _body_format(call)
     ids = call.values("id")
@@ -143,10 +148,12 @@ def list_content(call: Call, kind: str = "page") -> Reply:
 
 
 def list_blogposts(call: Call) -> Reply:
+    """``GET /blogposts``."""
     return list_content(call, "blogpost")
 
 
 def get_page(call: Call, kinds: tuple[str, ...] = ("page",)) -> Reply:
+    """``GET /pages/{id}``: any body format incl. view; ``version=N`` for an older version."""
     store = call.sandbox.store
     record = _content(call, kinds)
     fmt = _body_format(call, single=True)
@@ -169,10 +176,12 @@ def get_page(call: Call, kinds: tuple[str, ...] = ("page",)) -> Reply:
 
 
 def get_blogpost(call: Call) -> Reply:
+    """``GET /blogposts/{id}``."""
     return get_page(call, ("blogpost",))
 
 
 def get_folder(call: Call) -> Reply:
+    """``GET /folders/{id}``."""
     record = _content(call, ("folder",))
     body = page_v2(call.sandbox.store, record)
     body["_links"]["base"] = call.base
@@ -199,12 +208,14 @@ def _child_item(store: Store, record: ContentRecord, with_type: bool) -> dict[st
 
 
 def get_children(call: Call) -> Reply:
+    """``GET /pages/{id}/children``: child pages only (folders are missed, as on Cloud)."""
     store = call.sandbox.store
     records = _children(call, ("page",))
     return paginate(call, records, lambda r: _child_item(store, r, False))
 
 
 def get_direct_children(call: Call) -> Reply:
+    """``GET /pages/{id}/direct-children``: pages and folders with ``childPosition``."""
     store = call.sandbox.store
     records = _children(call, ("page", "folder"))
     return paginate(call, records, lambda r: _child_item(store, r, True))
@@ -239,6 +250,7 @@ def get_descendants(call: Call) -> Reply:
 
 
 def get_ancestors(call: Call) -> Reply:
+    """``GET /pages/{id}/ancestors``: top-down ``{id, type}``, folders included."""
     store = call.sandbox.store
     record = _content(call, ("page", "folder"))
     chain = store.ancestors(record)
@@ -249,6 +261,7 @@ def get_ancestors(call: Call) -> Reply:
 
 
 def get_attachments(call: Call) -> Reply:
+    """``GET /pages/{id}/attachments``: default limit 50; status, mediaType, filename filters."""
     store = call.sandbox.store
     record = _content(call, ("page", "blogpost"))
     statuses = _statuses(call, ("current", "archived"))
@@ -263,6 +276,7 @@ def get_attachments(call: Call) -> Reply:
 
 
 def get_attachment(call: Call) -> Reply:
+    """``GET /attachments/{id}``."""
     store = call.sandbox.store
     att = store.attachments.get(call.params["id"])
     if att is None:
@@ -277,6 +291,7 @@ def _label(label: Any) -> dict[str, str]:
 
 
 def get_labels(call: Call) -> Reply:
+    """``GET /pages/{id}/labels``: optional ``prefix`` filter."""
     record = _content(call, ("page", "blogpost"))
     labels = list(record.labels)
     if prefix := call.query.get("prefix"):

@@ -37,15 +37,18 @@ MEDIA_DESCRIPTIONS = {
 
 
 def v2_error(status: int, code: str, title: str, detail: str | None = None) -> HTTPError:
+    """A v2 error reply: ``{"errors": [{status, code, title, detail}]}``."""
     body = {"errors": [{"status": status, "code": code, "title": title, "detail": detail}]}
     return HTTPError(Reply(body, status))
 
 
 def not_found() -> HTTPError:
+    """The v2 404 (also what Cloud answers when the caller may not see the content)."""
     return v2_error(404, "NOT_FOUND", "Not Found")
 
 
 def version_v2(v: Version) -> dict[str, Any]:
+    """A version object: createdAt, message, number, minorEdit, authorId."""
     return {
         "createdAt": iso(v.created_at),
         "message": v.message,
@@ -56,6 +59,7 @@ def version_v2(v: Version) -> dict[str, Any]:
 
 
 def space_v2(space: SpaceRecord, description_format: str | None = None) -> dict[str, Any]:
+    """A SpaceBulk object; ``description`` only when ``description-format`` asks for it."""
     description = None
     if description_format in ("plain", "view"):
         value = (
@@ -121,6 +125,7 @@ def page_v2(store: Store, record: ContentRecord, body_format: str | None = None)
 
 
 def attachment_v2(store: Store, att: AttachmentRecord) -> dict[str, Any]:
+    """An AttachmentBulk object with site-relative download and webui links."""
     container = store.content[att.container_id]
     numeric = att.id.removeprefix("att")
     webui = f"{container.webui()}?preview=%2F{container.id}%2F{numeric}%2F{att.title}"

@@ -44,6 +44,7 @@ def param(params: Params, name: str, default: str = "") -> str:
 
 
 def info(r: Renderer, el: etree._Element, name: str, mid: str, params: Params) -> str:
+    """info/note/tip/warning panels as ``confluence-information-macro`` divs."""
     title = param(params, "title")
     head = f'<p class="title conf-macro-render">{esc(title)}</p>' if title else ""
     return (
@@ -55,6 +56,7 @@ def info(r: Renderer, el: etree._Element, name: str, mid: str, params: Params) -
 
 
 def panel(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """A custom panel with its background colour."""
     bg = param(params, "bgColor")
     style = f' style="background-color: {attr(bg)};"' if bg else ""
     return (
@@ -64,6 +66,7 @@ def panel(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def code(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """code and noformat as ``pre.syntaxhighlighter-pre`` with a ``brush`` parameter."""
     lang = param(params, "language", "none" if el.get(ac("name")) == "code" else "")
     brush = f"brush: {lang or 'text'}; gutter: false; theme: Confluence"
     name = attr(el.get(ac("name")))
@@ -75,6 +78,7 @@ def code(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def expand(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """An ``expand-container`` with its title and hidden content."""
     title = param(params, "title", "Click here to expand...")
     return (
         f'<div class="expand-container conf-macro output-block" data-macro-name="expand" data-macro-id="{attr(mid)}">'
@@ -85,6 +89,7 @@ def expand(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def status(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """A status lozenge (``aui-lozenge-<colour>``)."""
     colour = LOZENGES.get(param(params, "colour").lower(), "")
     cls = f"status-macro aui-lozenge{' aui-lozenge-' + colour if colour else ''}"
     if param(params, "subtle") == "true":
@@ -111,6 +116,7 @@ def toc(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def jira(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """One issue as a link; a JQL table lives in the export view only."""
     key = param(params, "key")
     if not key:
         jql = attr(param(params, "jqlQuery"))
@@ -125,11 +131,13 @@ def jira(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def anchor(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """An anchor target span."""
     name = param(params, "")
     return f'<span class="confluence-anchor-link conf-macro output-inline" id="{attr(name)}" data-macro-name="anchor"></span>'
 
 
 def include(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """include/excerpt-include: the target page's body rendered inline."""
     name = el.get(ac("name")) or "include"
     target = None
     p = params.get("")
@@ -143,6 +151,7 @@ def include(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def children(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """The page's children as a list of page links."""
     items = "".join(
         f"<li>{r.page_link(r.store.content[c], None)}</li>"
         for c in r.page.children
@@ -152,6 +161,7 @@ def children(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def attachments(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """The page's attachments as a table of links."""
     rows = "".join(
         f"<tr><td>{r.attachment_link(r.store.attachments[a], None)}</td></tr>"
         for a in r.page.attachments
@@ -163,6 +173,7 @@ def attachments(r: Renderer, el: etree._Element, mid: str, params: Params) -> st
 
 
 def diagram(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """draw.io/Gliffy: the PNG preview attachment named after the diagram."""
     name = el.get(ac("name")) or "drawio"
     diagram = param(params, "diagramName") or param(params, "name")
     img = ""
@@ -176,6 +187,7 @@ def diagram(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
 
 
 def details(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
+    """Page properties: the key/value table in a ``details`` div."""
     return (
         f'<div class="plugin-tabmeta-details conf-macro output-block" data-macro-name="details" '
         f'data-macro-id="{attr(mid)}">{r.body(el)}</div>'

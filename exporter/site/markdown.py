@@ -15,6 +15,7 @@ from html import escape, unescape
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
@@ -93,6 +94,7 @@ class MarkdownRenderer:
         md.enable(["table", "strikethrough"])
         md.use(front_matter_plugin)
         md.use(tasklists_plugin)
+        md.use(footnote_plugin)
         md.use(anchors_plugin, min_level=1, max_level=6)
         if flavor == "gfm":
             md.use(blockquote_callouts_plugin, types=GFM_ALERTS)

@@ -4,12 +4,15 @@ Pages are written as they are rendered (never all held in memory).
 
 A file is rewritten only when its bytes change, so re-rendering unchanged docs leaves the site
 (and ``git status``) untouched. Stale files are removed only from a directory that already
-holds a site we built, never from an unrelated non-empty folder.
+holds a site we built, never from an unrelated non-empty folder, and dotfiles (a gh-pages
+checkout's ``.git``) and ``CNAME`` are left alone.
 """
 
 from __future__ import annotations
 
+import filecmp
 import os
+import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -18,6 +21,12 @@ from exporter.errors import OutputError
 __all__ = ["MARKER", "SiteWriter"]
 
 MARKER = "search-index.js"  # every site we build has it at its root
+KEPT = frozenset({"CNAME"})  # GitHub Pages' custom-domain file, never ours to delete
+
+
+def _kept(name: str) -> bool:
+    """Files a site folder may hold that are not ours: dotfiles (``.git``) and ``CNAME``."""
+    return (name.startswith(".") and name != ".nojekyll") or name in KEPT
 
 
 class SiteWriter:
@@ -37,7 +46,9 @@ class SiteWriter:
                 f"The site folder {self.site_dir} overlaps the docs folder {docs_dir}. "
                 "Pass a separate --out folder, e.g. OUT/site beside OUT/docs."
             )
-        if site.is_dir() and any(site.iterdir()) and not (site / MARKER).is_file():
+        foreign = site.is_dir() and any(not _kept(p.name) for p in site.iterdir())
+        ours = (site / MARKER).is_file() or (site / "_static" / "site.css").is_file()
+        if foreign and not ours:
             raise OutputError(
                 f"{self.site_dir} is not empty and was not built by confluence-export. "
                 "Choose an empty folder or remove it first."
@@ -71,14 +82,17 @@ class SiteWriter:
         target = self.site_dir / rel
         if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
             raise OutputError(f"Refusing to write {rel} outside {self.site_dir}.")
-        data = content.read_bytes() if isinstance(content, Path) else content
-        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        if _unchanged(target, content):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                if isinstance(content, Path):
+                    with content.open("rb") as src:
+                        shutil.copyfileobj(src, fh)  # attachments can be big: stream them
+                else:
+                    fh.write(content)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
@@ -87,12 +101,27 @@ class SiteWriter:
         self.written += 1
 
     def _remove_stale(self) -> None:
-        keep = set(self.files)
-        for path in sorted(self.site_dir.rglob("*"), reverse=True):
-            rel = path.relative_to(self.site_dir).as_posix()
-            if path.is_dir() and not path.is_symlink():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif rel not in keep:
-                path.unlink()
-                self.removed += 1
+        folders: list[str] = []
+        for top, dirs, files in os.walk(self.site_dir):
+            dirs[:] = sorted(d for d in dirs if not _kept(d))
+            rel_top = os.path.relpath(top, self.site_dir)
+            folders.append(top)
+            for name in sorted(files):
+                rel = name if rel_top == "." else f"{Path(rel_top).as_posix()}/{name}"
+                if rel not in self.files and not _kept(name):
+                    os.unlink(os.path.join(top, name))
+                    self.removed += 1
+        for folder in reversed(folders[1:]):  # deepest first; never the site root itself
+            if not os.listdir(folder):
+                os.rmdir(folder)
+
+
+def _unchanged(target: Path, content: bytes | Path) -> bool:
+    """True when ``target`` already holds exactly ``content``'s bytes."""
+    if not target.is_file():
+        return False
+    if isinstance(content, Path):
+        return target.stat().st_size == content.stat().st_size and filecmp.cmp(
+            target, content, shallow=False
+        )
+    return target.stat().st_size == len(content) and target.read_bytes() == content

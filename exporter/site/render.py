@@ -83,6 +83,20 @@ def render_site(
     sidebar = Sidebar(nav)
     templates = _environment()
     page_template = templates.get_template("page.html")
+    # Theme files first: they also mark the folder as ours if this render stops half-way.
+    static = templates_dir() / "static"
+    for filename in STATIC_FILES:
+        writer.add(f"_static/{filename}", static / filename)
+    writer.add("_static/pygments.css", pygments_css())
+    writer.add(".nojekyll", b"")
+    not_found = templates.get_template("404.html").render(
+        site_name=name,
+        root="",
+        home_href="index.html",
+        csp=CONTENT_SECURITY_POLICY,
+        page=tree.pages[0],
+    )
+    writer.add("404.html", not_found)
     search_docs: list[SearchDoc] = []
     for page in tree.pages:
         body = renderer.render(page, links)
@@ -95,16 +109,6 @@ def render_site(
     for rel in tree.files:
         writer.add(rel, docs_dir / rel)
     writer.add(MARKER, search_index_js(search_docs))
-    static = templates_dir() / "static"
-    for filename in STATIC_FILES:
-        writer.add(f"_static/{filename}", static / filename)
-    writer.add("_static/pygments.css", pygments_css())
-    writer.add(".nojekyll", b"")
-    home = tree.pages[0]
-    not_found = templates.get_template("404.html").render(
-        site_name=name, root="", home_href="index.html", csp=CONTENT_SECURITY_POLICY, page=home
-    )
-    writer.add("404.html", not_found)
     writer.finish()
     return SiteReport(
         site_dir=site_dir,

@@ -2,8 +2,8 @@
 
 ``search-index.js`` sets ``window.__SEARCH_INDEX__ = {"version": 1, "docs": [...]}``; each doc
 is ``{"t": title, "u": site-relative URL, "p": breadcrumb, "b": body text}``. The page's
-``search.js`` (templates/site/static) loads it with a plain ``<script>`` tag (no fetch, no
-modules) and links results relative to the current page.
+``search.js`` (templates/site/static) adds it as a plain ``<script>`` tag the first time the
+search box is used (no fetch, no modules) and links results relative to the current page.
 """
 
 from __future__ import annotations

@@ -38,10 +38,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def _route(self) -> bool:
         path = urlsplit(self.path).path
         if self.prefix != "/" and path in ("/", self.prefix.rstrip("/")):
-            self.send_response(302)
-            self.send_header("Location", self.prefix)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._redirect(self.prefix)
             return False
         if not path.startswith(self.prefix):
             self._not_found()
@@ -51,7 +48,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not local.exists():
             self._not_found()
             return False
+        if local.is_dir() and not path.endswith("/"):
+            self._redirect(path + "/")  # keep the prefix, unlike http.server's own redirect
+            return False
         return True
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _not_found(self) -> None:
         page = Path(self.directory) / "404.html"

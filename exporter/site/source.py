@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from exporter.errors import ConfigError
+from exporter.errors import ConfigError, OutputError
 
 __all__ = [
     "FLAVORS",
@@ -129,7 +129,12 @@ def read_docs(docs_dir: Path) -> DocsTree:
             "or pass the folder that holds the exported Markdown."
         )
     files: list[str] = []
-    root = _scan_dir(docs_dir, PurePosixPath("."), files)
+    try:
+        root = _scan_dir(docs_dir, PurePosixPath("."), files)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot read the docs folder {docs_dir}: {exc}. Check its permissions."
+        ) from exc
     if root is None:
         root = SiteNode(title="Home", key="")
     pages = tuple(node.page for node in root.walk() if node.page is not None)
@@ -228,6 +233,12 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
+def _web_url(value: object) -> str:
+    """An http(s) URL from front matter, or "" (a ``javascript:`` link must never reach a page)."""
+    text = _as_text(value).strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
+
+
 def _read_page(docs_dir: Path, rel: PurePosixPath) -> DocPage:
     text = (docs_dir / rel).read_text(encoding="utf-8", errors="replace")
     meta, body = split_front_matter(text)
@@ -255,7 +266,7 @@ def _read_page(docs_dir: Path, rel: PurePosixPath) -> DocPage:
         title=title,
         body=body,
         position=position,
-        source_url=_as_text(meta.get("source_url")),
+        source_url=_web_url(meta.get("source_url")),
         updated=_as_text(meta.get("updated")),
         author=_as_text(meta.get("author")),
         labels=tuple(str(x) for x in labels) if isinstance(labels, list | tuple) else (),

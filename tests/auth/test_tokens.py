@@ -158,3 +158,15 @@ def test_delete_removes_the_file(store: TokenStore) -> None:
     assert store.delete() is True
     assert not store.path.exists()
     assert store.delete() is False
+
+
+def test_delete_works_even_when_the_directory_is_unsafe(store: TokenStore) -> None:
+    store.save(_tokens())
+    os.chmod(store.path.parent, 0o755)
+    assert store.delete() is True
+    assert not store.path.exists()
+
+
+def test_delete_without_a_token_directory_reports_nothing_removed(store: TokenStore) -> None:
+    assert store.delete() is False
+    assert not store.path.parent.exists()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from exporter.cli import main
 from exporter.convert.command import convert_command
 from exporter.errors import ConfigError
 
@@ -53,3 +55,18 @@ def test_unknown_flavor_is_a_usage_error() -> None:
     result = CliRunner().invoke(convert_command, ["--flavor", "hugo"], input=BODY)
     assert result.exit_code == 2
     assert "'hugo' is not one of" in result.output
+
+
+def test_cli_convert_exits_2_with_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.xml"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["convert", str(missing)])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"Error: Cannot read {missing}: No such file or directory. "
+        "Give a readable file, or '-' to read stdin.\n"
+    )

@@ -50,6 +50,14 @@ def test_code_fence_is_longer_than_any_backtick_run_inside() -> None:
     assert convert_storage(storage) == "`````md\n````\n```\n`````\n"
 
 
+def test_code_lines_keep_their_trailing_spaces() -> None:
+    storage = (
+        '<p>text </p><ac:structured-macro ac:name="code"><ac:plain-text-body>'
+        "<![CDATA[a = 1   \nb]]></ac:plain-text-body></ac:structured-macro>"
+    )
+    assert convert_storage(storage) == "text\n\n```\na = 1   \nb\n```\n"
+
+
 def test_cdata_is_kept_verbatim_while_entities_outside_are_decoded() -> None:
     storage = (
         "<p>a&nbsp;&ndash;&nbsp;b</p>"
@@ -137,7 +145,9 @@ def test_include_of_an_exported_page_inlines_its_body() -> None:
 
 
 def test_attachments_of_an_included_page_belong_to_that_page() -> None:
-    result = convert_page(page(include("Snippet With Image")), flavor="gfm", resolver=WorldResolver())
+    result = convert_page(
+        page(include("Snippet With Image")), flavor="gfm", resolver=WorldResolver()
+    )
     assert result.markdown == "![chart](other-page/attachments/chart.png)\n"
     assert result.attachments == frozenset()
 
@@ -276,3 +286,80 @@ def test_convert_many_in_processes_matches_serial_conversion() -> None:
     assert convert_many(bodies, flavor="mkdocs", max_workers=2) == [
         convert_storage(b, flavor="mkdocs") for b in bodies
     ]
+
+
+def test_links_to_confluence_heading_anchors_point_at_the_flavors_heading_ids() -> None:
+    storage = (
+        "<h2>Install &amp; configure</h2>"
+        '<p><ac:link ac:anchor="Install-&amp;-configure"><ac:plain-text-link-body>'
+        "<![CDATA[cloud]]></ac:plain-text-link-body></ac:link> "
+        '<a href="#Current-Installconfigure">legacy</a> <a href="#elsewhere">unknown</a></p>'
+    )
+    result = convert_page(page(storage), flavor="gfm", resolver=WorldResolver())
+    assert result.markdown.endswith(
+        "[cloud](#install--configure) [legacy](#install--configure) [unknown](#elsewhere)\n"
+    )
+    obsidian = convert_page(page(storage), flavor="obsidian", resolver=WorldResolver())
+    assert "[[#Install & configure|cloud]]" in obsidian.markdown
+
+
+def test_links_to_anchor_macros_keep_the_anchor_name() -> None:
+    storage = (
+        '<ac:structured-macro ac:name="anchor"><ac:parameter ac:name="">step-2</ac:parameter>'
+        '</ac:structured-macro><h2>Step 2</h2><p><a href="#step-2">go</a></p>'
+    )
+    assert convert_storage(storage).endswith("[go](#step-2)\n")
+
+
+def test_obsidian_wikilinks_escape_their_bar_inside_pipe_tables() -> None:
+    storage = (
+        "<table><tr><th>Page</th></tr><tr><td>"
+        '<ac:link><ri:page ri:content-title="Handoff Home"/></ac:link></td></tr></table>'
+    )
+    assert convert_storage(storage, flavor="obsidian").endswith(
+        "| [[handoff-home\\|Handoff Home]] |\n"
+    )
+
+
+def test_obsidian_falls_back_to_markdown_links_for_bracketed_text() -> None:
+    storage = '<p><a href="#cit">[CIT2001]</a></p>'
+    assert convert_storage(storage, flavor="obsidian") == "[\\[CIT2001\\]](#cit)\n"
+
+
+def test_unknown_macro_parameters_do_not_leak_into_the_markdown() -> None:
+    storage = (
+        '<ac:structured-macro ac:name="foo-widget"><ac:parameter ac:name="secret">hidden value'
+        "</ac:parameter><ac:rich-text-body><p>shown</p></ac:rich-text-body></ac:structured-macro>"
+    )
+    markdown = convert_storage(storage)
+    assert "hidden value" not in markdown
+    assert "shown" in markdown
+
+
+def test_relative_hrefs_resolve_against_the_page_url_never_climbing_out() -> None:
+    body = '<p><a href="../../../../etc/passwd">up</a> <a href="/wiki/x">site</a></p>'
+    hostile = Page(id="1", space_key="ENG", title="T", body=body,
+                   url="https://acme.atlassian.net/wiki/spaces/ENG/pages/1/T")  # fmt: skip
+    result = convert_page(hostile, flavor="gfm", resolver=WorldResolver())
+    assert result.markdown == (
+        "[up](https://acme.atlassian.net/wiki/etc/passwd) [site](https://acme.atlassian.net/wiki/x)\n"
+    )
+    assert convert_storage(body) == "up site\n"
+
+
+def test_script_urls_never_become_links_or_images() -> None:
+    storage = (
+        '<p><a href="java\tscript:alert(1)">click</a> <img src="javascript:x" alt="pic"/> '
+        '<ac:link><ri:url ri:value="vbscript:y"/><ac:plain-text-link-body><![CDATA[vb]]>'
+        "</ac:plain-text-link-body></ac:link></p>"
+    )
+    assert convert_storage(storage) == "click pic vb\n"
+
+
+def test_exclamation_mark_before_a_link_stays_text() -> None:
+    storage = '<p>Done!<a href="https://example.com/next">next step</a></p>'
+    assert convert_storage(storage) == "Done\\![next step](https://example.com/next)\n"
+
+
+def test_nested_strikethrough_is_struck_once() -> None:
+    assert convert_storage("<p><s><s>kept</s></s></p>", flavor="mkdocs") == "~~kept~~\n"

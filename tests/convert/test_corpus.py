@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from exporter.convert import FLAVORS, convert_storage
-from exporter.convert.quality import LEAK, text_survival
+from exporter.convert.quality import LEAK, leaked_parameters, text_survival
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 
@@ -41,11 +41,17 @@ def test_corpus_document_converts_in_every_flavor_without_leaking_storage_markup
 
 
 @needs_corpus
-def test_corpus_visible_text_survives_in_rendered_markdown() -> None:
+def test_corpus_visible_text_survives_and_hidden_parameters_stay_hidden() -> None:
     shares = {}
+    leaks = {}
     for entry in ENTRIES:
         storage = (CORPUS / entry["storage"]).read_text(encoding="utf-8")
-        shares[entry["id"]] = text_survival(storage, convert_storage(storage, flavor="gfm"))
+        markdown = convert_storage(storage, flavor="gfm")
+        shares[entry["id"]] = text_survival(storage, markdown)
+        leaked = leaked_parameters(storage, markdown)
+        if leaked:
+            leaks[entry["id"]] = leaked
+    assert leaks == {}
     worst = min(shares, key=shares.__getitem__)
     assert sum(shares.values()) / len(shares) >= 0.99
     assert shares[worst] >= 0.97, worst

@@ -51,7 +51,11 @@ def walk_v2(client: httpx.Client, sb: SandboxHandle, url: str) -> tuple[list[dic
 
 
 def walk_v1(client: httpx.Client, url: str) -> tuple[list[dict[str, Any]], int]:
-    """Follow v1 ``_links.next`` (relative to ``_links.base``) to the end."""
+    """Follow v1 ``_links.next`` to the end.
+
+    ``next`` is relative to the ``/wiki`` context; ``_links.base`` names the public site URL,
+    not the loopback origin, so the link is re-rooted on the client's base, as our client does.
+    """
     results: list[dict[str, Any]] = []
     calls = 0
     next_url: str | None = url
@@ -63,5 +67,6 @@ def walk_v1(client: httpx.Client, url: str) -> tuple[list[dict[str, Any]], int]:
         results.extend(body["results"])
         assert body["size"] == len(body["results"])
         nxt = body["_links"].get("next")
-        next_url = body["_links"]["base"] + nxt if nxt else None
+        assert body["_links"]["base"].endswith("/wiki") or body["_links"]["context"] == ""
+        next_url = str(client.base_url).rstrip("/") + nxt if nxt else None
     return results, calls

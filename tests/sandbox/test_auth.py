@@ -18,7 +18,7 @@ def test_site_paths_accept_the_classic_api_token(tiny: SandboxHandle) -> None:
 def test_site_paths_are_also_served_without_the_wiki_context(tiny: SandboxHandle) -> None:
     with site_client(tiny, prefix="") as client:
         body = client.get("/rest/api/space?limit=1").json()
-    assert body["_links"]["base"] == tiny.base_url
+    assert body["_links"]["base"] == tiny.site_url
     assert body["_links"]["context"] == ""
     assert body["_links"]["next"].startswith("/rest/api/space?")
 

@@ -44,9 +44,11 @@ def test_command_writes_ready_file_and_config(tmp_path: Path) -> None:
             "email",
             "api_token",
             "spaces",
+            "site_url",
         }
+        assert info["site_url"] == "https://acme.atlassian.net"  # the sample's site.yaml url
         cfg = yaml.safe_load(config.read_text())
-        assert cfg["site"] == info["base_url"] and cfg["spaces"] == "all"
+        assert cfg["site"] == info["site_url"] and cfg["spaces"] == "all"
         assert cfg["auth"] == {
             "method": "basic",
             "email": info["email"],
@@ -57,7 +59,7 @@ def test_command_writes_ready_file_and_config(tmp_path: Path) -> None:
             "api": info["base_url"],
             "site": info["base_url"],
         }
-        assert cfg["output"] == {"dir": "export"} and cfg["cloud_id"] == info["cloud_id"]
+        assert cfg["output"] == {"dir": "export"} and "cloud_id" not in cfg
         response = HTTP.get(
             f"{info['base_url']}/wiki/rest/api/space", auth=(info["email"], info["api_token"])
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -114,3 +115,34 @@ def test_latency_delays_api_requests(sandbox_factory: Callable[..., SandboxHandl
         started = time.perf_counter()
         client.get("/api/v2/spaces")
         assert time.perf_counter() - started >= 0.15
+
+
+def test_unenforced_quota_is_announced_with_beta_headers_only(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    first = client.get("/api/v2/spaces")
+    assert first.headers["beta-ratelimit-policy"] == '"global-app-quota";q=65000;w=3600'
+    for absent in ("ratelimit-policy", "ratelimit", "beta-ratelimit", "x-ratelimit-nearlimit"):
+        assert absent not in first.headers
+    tiny.sandbox.limits.points_used = 60000  # as if this hour's traffic had been heavy
+    heavy = client.get("/api/v2/spaces")
+    assert heavy.status_code == 200  # announced, not enforced
+    usage = re.fullmatch(r'"global-app-quota";r=(\d+);t=(\d+)', heavy.headers["beta-ratelimit"])
+    assert usage is not None
+    remaining, reset = usage.groups()
+    assert int(remaining) == 65000 - 60000 - 3 and 0 < int(reset) <= 3600
+    assert "x-ratelimit-nearlimit" not in heavy.headers
+
+
+def test_enforced_quota_sends_unprefixed_policy_and_usage_near_the_limit(
+    sandbox_factory: Callable[..., SandboxHandle],
+) -> None:
+    sb = sandbox_factory(seed=TINY, points_per_hour=10)
+    with site_client(sb) as client:
+        first = client.get("/api/v2/spaces")
+        assert first.headers["ratelimit-policy"] == '"global-app-quota";q=10;w=3600'
+        assert "ratelimit" not in first.headers and "beta-ratelimit-policy" not in first.headers
+        client.get("/api/v2/spaces")
+        near = client.get("/api/v2/spaces")  # 9 of 10 points spent
+    assert near.headers["ratelimit"].startswith('"global-app-quota";r=1;t=')
+    assert near.headers["x-ratelimit-nearlimit"] == "true"

@@ -167,7 +167,7 @@ def test_accessible_resources_lists_the_site_with_scopes(tiny: SandboxHandle) ->
     )
     sites = response.json()
     assert sites[0]["id"] == tiny.ready["cloud_id"]
-    assert sites[0]["url"] == tiny.base_url
+    assert sites[0]["url"] == tiny.site_url == "https://sandbox.atlassian.net"  # no url: in seed
     assert "read:page:confluence" in sites[0]["scopes"]
     assert "offline_access" not in sites[0]["scopes"]
     assert HTTP.get(f"{tiny.base_url}/oauth/token/accessible-resources").status_code == 401
@@ -212,3 +212,15 @@ def test_token_endpoint_accepts_client_secret_basic(tiny: SandboxHandle) -> None
         auth=(tiny.ready["client_id"], tiny.ready["client_secret"]),
     )
     assert response.status_code == 200 and response.json()["access_token"]
+
+
+def test_accessible_resources_can_list_several_sites(tiny: SandboxHandle) -> None:
+    tiny.sandbox.extra_sites.append(
+        ("11111111-2222-3333-4444-555555555555", "Other", "https://other.example")
+    )
+    token = tiny.mint_token({"read:page:confluence"})["access_token"]
+    sites = HTTP.get(
+        f"{tiny.base_url}/oauth/token/accessible-resources",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert [s["name"] for s in sites] == [tiny.ready["site_name"], "Other"]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from exporter.errors import ConfigError
-from exporter.sandbox import SandboxOptions, build_sandbox
+from exporter.sandbox import SandboxHandle, SandboxOptions, build_sandbox
 from exporter.sandbox.seed import load_seed
 from exporter.sandbox.synthetic import SYNTHETIC_KEY
 
 from .conftest import TINY
+from .helpers import site_client
 
 
 def test_seed_gives_realistic_ids_and_manual_order() -> None:
@@ -94,3 +98,97 @@ def test_a_hand_built_store_can_be_served() -> None:
             "/wiki/api/v2/pages", auth=(sb.ready["email"], sb.ready["api_token"])
         )
     assert [p["title"] for p in response.json()["results"]] == ["Only page"]
+
+
+DATED_SPACE = """\
+key: D
+name: Dated
+pages:
+  - title: Handbook
+    body: body.xml
+    created: "2023-01-10T08:00:00.000Z"
+    updated: "2026-02-02T09:30:00.000Z"
+    version: 4
+    attachments: [notes.txt]
+  - title: Legacy
+    versions: 3
+  - title: Recap
+    type: blogpost
+    body: body.xml
+    posting_day: "2026-01-16"
+    created: "2026-01-16T23:30:00.000Z"
+    updated: "2026-01-19T09:12:00.000Z"
+    version: 2
+  - title: Undated post
+    type: blogpost
+    posting_day: 2025-04-01
+"""
+
+
+@pytest.fixture
+def dated(tmp_path: Path, sandbox_factory: Callable[..., SandboxHandle]) -> SandboxHandle:
+    (tmp_path / "site.yaml").write_text("name: Dated\nurl: https://dated.atlassian.net\n")
+    space = tmp_path / "spaces" / "D"
+    (space / "attachments").mkdir(parents=True)
+    (space / "space.yaml").write_text(DATED_SPACE)
+    (space / "body.xml").write_text("<p>hello</p>")
+    (space / "attachments" / "notes.txt").write_text("notes\n")
+    return sandbox_factory(seed=tmp_path)
+
+
+def _by_title(client: httpx.Client, path: str) -> dict[str, dict[str, Any]]:
+    return {p["title"]: p for p in client.get(path, params={"limit": 50}).json()["results"]}
+
+
+def test_created_updated_and_version_set_the_page_history(dated: SandboxHandle) -> None:
+    with site_client(dated) as client:
+        page = _by_title(client, "/api/v2/pages")["Handbook"]
+        assert page["createdAt"] == "2023-01-10T08:00:00.000Z"
+        assert page["version"]["number"] == 4
+        assert page["version"]["createdAt"] == "2026-02-02T09:30:00.000Z"
+        v1 = client.get(f"/rest/api/content/{page['id']}", params={"expand": "history"}).json()
+        old = client.get(f"/api/v2/pages/{page['id']}", params={"version": 2}).json()
+    assert v1["history"]["createdDate"] == "2023-01-10T08:00:00.000Z"
+    assert "2023-01-10T08:00:00.000Z" < old["version"]["createdAt"] < "2026-02-02T09:30:00.000Z"
+
+
+def test_versions_key_still_sets_the_version_count(dated: SandboxHandle) -> None:
+    with site_client(dated) as client:
+        assert _by_title(client, "/api/v2/pages")["Legacy"]["version"]["number"] == 3
+
+
+def test_blog_post_urls_use_the_seed_posting_day(dated: SandboxHandle) -> None:
+    with site_client(dated) as client:
+        posts = _by_title(client, "/api/v2/blogposts")
+    recap, undated = posts["Recap"], posts["Undated post"]
+    assert recap["createdAt"] == "2026-01-16T23:30:00.000Z"
+    assert recap["version"]["number"] == 2
+    assert recap["_links"]["webui"].startswith(f"/spaces/D/blog/2026/01/16/{recap['id']}/")
+    assert undated["_links"]["webui"].startswith("/spaces/D/blog/2025/04/01/")
+    assert undated["createdAt"].startswith("2025-04-01T")
+
+
+def test_sample_blog_post_is_dated_as_its_seed_says(sandbox: SandboxHandle) -> None:
+    with site_client(sandbox) as client:
+        posts = _by_title(client, "/api/v2/blogposts")
+    recap = posts["Q4 2025 all-hands recap"]
+    assert recap["createdAt"] == "2026-01-16T15:00:00.000Z"
+    assert "/blog/2026/01/16/" in recap["_links"]["webui"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('    created: "last week"\n', "ISO timestamp"),
+        ('    created: "2025-02-01T00:00:00Z"\n    updated: "2025-01-01T00:00:00Z"\n', "before"),
+        ("    version: 0\n", "whole number"),
+        ('    posting_day: "soon"\n', "posting_day"),
+    ],
+)
+def test_bad_seed_dates_are_config_errors(tmp_path: Path, extra: str, message: str) -> None:
+    (tmp_path / "site.yaml").write_text("name: Bad\n")
+    space = tmp_path / "spaces" / "X"
+    space.mkdir(parents=True)
+    (space / "space.yaml").write_text("key: X\nname: X\npages:\n  - title: A\n" + extra)
+    with pytest.raises(ConfigError, match=message):
+        load_seed(tmp_path)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DEEP_TITLE, UNIQUE_WORD, build_docs
 from playwright.sync_api import Browser, Page, sync_playwright
+from sitedocs import DEEP_TITLE, UNIQUE_WORD, build_docs
 
 from exporter.site import render_site
 
@@ -84,6 +84,7 @@ def _follow_sidebar_to_the_deep_page(page: Page) -> None:
 def _search_reaches_the_only_page_with_the_word(page: Page) -> None:
     page.fill("#search-input", UNIQUE_WORD)
     results = page.locator("#search-results li a")
+    results.first.wait_for()  # search-index.js loads on first use
     assert results.count() == 1
     assert results.first.inner_text() == DEEP_TITLE
     page.press("#search-input", "Enter")

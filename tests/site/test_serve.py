@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import build_docs
+from sitedocs import build_docs
 
 from exporter.errors import ConfigError
 from exporter.site import render_site
@@ -24,7 +24,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "site"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[SiteServer]:
     srv = make_server(site, port=0, sub_path="/proj/")
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -54,6 +54,12 @@ def test_root_redirects_to_the_prefix_and_outside_paths_are_404(server: SiteServ
 def test_prefix_index_serves_the_home_page(server: SiteServer) -> None:
     home = httpx.get(server.url)
     assert home.status_code == 200 and "Welcome to the" in home.text
+
+
+def test_folder_without_slash_redirects_inside_the_prefix(server: SiteServer) -> None:
+    folder = httpx.get(server.url + "eng")
+    assert folder.status_code == 302 and folder.headers["location"] == "/proj/eng/"
+    assert "Engineering" in httpx.get(server.url + "eng/").text
 
 
 @pytest.mark.parametrize(

@@ -202,3 +202,14 @@ def test_unknown_space_key_is_a_config_error_naming_it():
 
     with serve(store) as served, pytest.raises(ConfigError, match="NOPE"):
         run(with_walker(served, go))
+
+
+def test_cql_dates_are_written_in_the_users_time_zone():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from exporter.walk import cql_time
+
+    when = datetime(2026, 3, 1, 23, 30, 59, tzinfo=UTC)
+    assert cql_time(when) == "2026-03-01 23:30"
+    assert cql_time(when, ZoneInfo("Asia/Tokyo")) == "2026-03-02 08:30"

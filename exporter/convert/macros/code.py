@@ -10,7 +10,7 @@ from exporter.convert.parse import plain_text
 if TYPE_CHECKING:
     from exporter.convert.converter import StorageConverter
 
-__all__ = ["code", "language_of"]
+__all__ = ["code", "diagram_source", "language_of", "markdown", "math_block", "math_inline"]
 
 # Confluence's language names that renderers (Pygments, Prism, Shiki) spell differently.
 _LANGUAGES = {
@@ -40,3 +40,46 @@ def code(conv: StorageConverter, m: Macro) -> str:
         return " " + conv.code_span(" ".join(text.split())) + " " if text else ""
     block = conv.emit.code_block(text, language, m.param("title"), m.flag("linenumbers"))
     return "\n\n" + block + "\n\n"
+
+
+_DIAGRAM_LANGUAGES = {
+    "plantuml": "plantuml", "plantumlcloud": "plantuml", "plantumlrender": "plantuml",
+    "mermaid": "mermaid", "mermaid-cloud": "mermaid", "mermaid-macro": "mermaid",
+    "html": "html", "graphviz": "dot", "viz-dot": "dot",
+}  # fmt: skip
+
+
+@macro(*_DIAGRAM_LANGUAGES)
+def diagram_source(conv: StorageConverter, m: Macro) -> str:
+    """Diagrams-as-code (and raw HTML): the source in a fence renderers can pick up."""
+    text = (m.plain or "").strip("\n").rstrip()
+    if not text:
+        return ""
+    if conv.state.cell:
+        return " " + conv.code_span(" ".join(text.split())) + " "
+    return "\n\n" + conv.emit.code_block(text, _DIAGRAM_LANGUAGES[m.name]) + "\n\n"
+
+
+@macro("markdown", "md")
+def markdown(conv: StorageConverter, m: Macro) -> str:
+    """Confluence's Markdown macro already holds Markdown: kept as written."""
+    text = (m.plain or "").strip("\n").rstrip()
+    return "\n\n" + text + "\n\n" if text else ""
+
+
+@macro("easy-math-block", "mathblock", "math-block", "latex", "mathjax-block")
+def math_block(conv: StorageConverter, m: Macro) -> str:
+    """A formula block in the dialect's math syntax."""
+    tex = (m.param("body") or m.plain or "").strip()
+    if not tex:
+        return ""
+    if conv.state.cell:
+        return " " + conv.emit.math(tex, block=False) + " "
+    return "\n\n" + conv.emit.math(tex, block=True) + "\n\n"
+
+
+@macro("eazy-math-inline", "easy-math-inline", "mathinline", "math-inline", "mathjax-inline")
+def math_inline(conv: StorageConverter, m: Macro) -> str:
+    """An inline formula."""
+    tex = (m.param("body") or m.plain or "").strip()
+    return conv.emit.math(" ".join(tex.split()), block=False) if tex else ""

@@ -26,6 +26,7 @@ _RESERVED = names(
     "sidebar_position sidebar_label description draft template hide"
 )
 _KEY = re.compile(r"[^\w]+")
+_TITLED = names("tab-pane horizontal-nav-item localtab ui-tab card")
 
 
 @element("ac:layout", "ac:layout-section", "ac:layout-cell")
@@ -35,14 +36,21 @@ def layout(conv: StorageConverter, el: etree._Element) -> str:
     return "\n\n" + body + "\n\n" if body else ""
 
 
-@macro("section", "column", "excerpt", "div", "span", "center", "align", "auibutton-group")
+@macro(
+    "section", "column", "excerpt", "multiexcerpt", "multiexcerpt-macro", "div", "span",
+    "center", "align", "auibutton-group", "tabs-group", "tab-pane", "horizontal-nav-group",
+    "horizontal-nav-item", "localtabgroup", "localtab", "ui-tabs", "ui-tab", "deck", "card",
+)  # fmt: skip
 def container(conv: StorageConverter, m: Macro) -> str:
-    """Macros that only group content (legacy columns, excerpts): the content itself."""
+    """Macros that only group content (columns, excerpts, tabs): the content, tabs titled."""
     if m.name == "excerpt" and m.flag("hidden"):
         return ""
     if m.body is None:
         return ""
     body = conv.children(m.body).strip("\n")
+    label = m.param("title") or m.param("name") if m.name in _TITLED else None
+    if label and not conv.state.cell:
+        body = f"**{conv.emit.escape(label)}**\n\n{body}"
     if conv.state.cell:
         return f" {body} "
     return "\n\n" + body + "\n\n" if body else ""
@@ -90,7 +98,7 @@ def _target(m: Macro) -> PageRef | None:
     for el in holder.iter():
         ref = page_ref(el)
         if ref is not None:
-            return ref
+            return None if ref.title == "@self" else ref
     text = plain_text(holder).strip()
     if not text or text == "@self":
         return None
@@ -164,6 +172,9 @@ def children(conv: StorageConverter, m: Macro) -> str:
     everything = m.name == "pagetree" or m.flag("all")
     depth = None if everything else _int(m.param("depth"), 1)
     items = conv.state.resolver.children(ref, depth)
+    if not items and ref is not None and ref.title in ("@home", "@parent"):
+        # Resolvers may not know Confluence's aliases; the macro mostly sits on that page.
+        items = conv.state.resolver.children(None, depth)
     if not items:
         return (
             "\n\n" + conv.emit.comment(f"confluence macro: {m.name} (no exported pages)") + "\n\n"

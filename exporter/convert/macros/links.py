@@ -6,18 +6,29 @@ becomes relative links inside an export and slug links in the offline ``convert`
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
 from exporter.convert.macros.registry import Macro, element, macro
 from exporter.convert.parse import attr, plain_text, tag_of
 from exporter.convert.resolve import Link, PageRef
+from exporter.convert.state import ANCHOR_MARK
 
 if TYPE_CHECKING:
     from exporter.convert.converter import StorageConverter
 
-__all__ = ["ac_image", "ac_link", "html_image", "html_link", "page_ref", "resolve_target"]
+__all__ = [
+    "ac_image",
+    "ac_link",
+    "html_image",
+    "html_link",
+    "page_ref",
+    "resolve_target",
+    "same_page",
+]
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp")
 
@@ -45,6 +56,33 @@ def _owner(el: etree._Element) -> PageRef | None:
         if ref is not None:
             return ref
     return None
+
+
+_NOT_IN_SCHEME = re.compile(r"[\x00-\x20]+")
+_ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+
+
+def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link | None:
+    """A URL from the body through the resolver; None when it must not become a link.
+
+    Script and file URLs are dropped. A relative URL the resolver did not map into the export
+    resolves against the page's Confluence URL (never a path that climbs out of the docs), or
+    is dropped when that URL is unknown (the offline ``convert`` command).
+    """
+    squeezed = _NOT_IN_SCHEME.sub("", href).lower()
+    if squeezed.startswith(_ACTIVE_SCHEMES) and not (image and squeezed.startswith("data:image/")):
+        return None
+    link = conv.state.resolver.url(href.strip())
+    if link.exported or urlsplit(link.href).scheme or link.href.startswith("//"):
+        return link
+    if conv.state.base_url:
+        return Link(urljoin(conv.state.base_url, link.href), False, link.target_title)
+    return None
+
+
+def same_page(anchor: str) -> Link:
+    """A link to an anchor on this page; matched to an anchor macro or heading at the end."""
+    return Link(f"#{ANCHOR_MARK}{anchor}{ANCHOR_MARK}", True, anchor)
 
 
 def attachment_link(conv: StorageConverter, filename: str, owner: PageRef | None) -> Link:
@@ -80,7 +118,7 @@ def resolve_target(
     if tag == "ri:space":
         return resolver.space(attr(target, "ri:space-key") or "")
     if tag == "ri:url":
-        return resolver.url(attr(target, "ri:value") or "")
+        return external(conv, attr(target, "ri:value") or "") or ""
     if tag == "ri:shortcut":
         return conv.emit.escape(attr(target, "ri:parameter") or attr(target, "ri:key") or "")
     return ""
@@ -103,8 +141,10 @@ def ac_link(conv: StorageConverter, el: etree._Element) -> str:
     if target is None:
         if not anchor:
             return text
-        return conv.emit.link(text or conv.emit.escape(anchor), Link("#" + anchor, True, anchor))
+        return conv.emit.link(text or conv.emit.escape(anchor), same_page(anchor))
     resolved = resolve_target(conv, target, anchor)
+    if isinstance(resolved, Link) and resolved.href.startswith("#") and anchor:
+        resolved = same_page(anchor)
     if isinstance(resolved, str):
         return text if (text and tag_of(target) != "ri:user") else resolved
     return conv.emit.link(text, resolved)
@@ -125,14 +165,17 @@ def html_link(conv: StorageConverter, el: etree._Element) -> str:
     text = conv.inline(el)
     if not href:
         name = el.get("id") or el.get("name")
-        return conv.emit.anchor(name) + text if name else text
+        if not name:
+            return text
+        conv.state.anchors.add(name)
+        return conv.emit.anchor(name) + text
     if href.startswith("#"):
-        link = Link(href, True)
+        link: Link | None = same_page(unquote(href[1:]))
     elif href.startswith(("mailto:", "tel:")):
         link = Link(href, False)
     else:
-        link = conv.state.resolver.url(href)
-    if conv.state.code:
+        link = external(conv, href)
+    if conv.state.code or link is None:
         return text
     return conv.emit.link(text, link)
 
@@ -142,7 +185,9 @@ def html_image(conv: StorageConverter, el: etree._Element) -> str:
     src = el.get("src") or ""
     if not src:
         return ""
-    link = conv.state.resolver.url(src)
+    link = external(conv, src, image=True)
+    if link is None:
+        return conv.emit.escape(el.get("alt") or "")
     return conv.emit.image(link, el.get("alt") or "", el.get("title"), el.get("width"))
 
 
@@ -158,7 +203,7 @@ def ac_image(conv: StorageConverter, el: etree._Element) -> str:
             filename = attr(child, "ri:filename") or ""
             link = attachment_link(conv, filename, _owner(child))
         elif tag == "ri:url":
-            link = conv.state.resolver.url(attr(child, "ri:value") or "")
+            link = external(conv, attr(child, "ri:value") or "", image=True)
         elif tag == "ac:caption":
             caption = conv.inline(child)
     if link is None:
@@ -176,7 +221,10 @@ def ac_image(conv: StorageConverter, el: etree._Element) -> str:
 def anchor(conv: StorageConverter, m: Macro) -> str:
     """An anchor macro: an id the flavor's renderer keeps."""
     name = m.param("") or m.param("name")
-    return conv.emit.anchor(name) if name else ""
+    if not name:
+        return ""
+    conv.state.anchors.add(name)
+    return conv.emit.anchor(name)
 
 
 @macro("jira", "jiraissues")
@@ -202,9 +250,8 @@ def view_file(conv: StorageConverter, m: Macro) -> str:
         target = next((c for c in holder.iter() if tag_of(c) == "ri:attachment"), None)
     if target is None:
         url = m.param("url") or m.param("")
-        if url and "://" in url:
-            return conv.emit.link("", conv.state.resolver.url(url))
-        return ""
+        link = external(conv, url) if url and "://" in url else None
+        return conv.emit.link("", link) if link is not None else ""
     filename = attr(target, "ri:filename") or ""
     link = attachment_link(conv, filename, _owner(target))
     if filename.lower().endswith(_IMAGE_EXTENSIONS):

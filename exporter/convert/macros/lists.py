@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from exporter.convert.converter import finish_inline, is_block
+from exporter.convert.blocks import finish_inline
+from exporter.convert.converter import is_block
 from exporter.convert.parse import tag_of
 from exporter.convert.state import BREAK
 

@@ -19,6 +19,7 @@ def callout(conv: StorageConverter, kind: str, title: str | None, body_el: etree
             fold: bool | None = None) -> str:  # fmt: skip
     """Render a body as a callout of a Confluence panel kind."""
     state = conv.state
+    nested = bool(state.callout or state.list_depth or state.in_table)
     state.callout += 1
     try:
         body = conv.children(body_el).strip("\n") if body_el is not None else ""
@@ -27,7 +28,7 @@ def callout(conv: StorageConverter, kind: str, title: str | None, body_el: etree
     if state.cell:
         text = " ".join(part for part in (f"**{title}**" if title else "", body) if part)
         return f" {text} "
-    return "\n\n" + conv.emit.callout(kind, title, body, fold) + "\n\n"
+    return "\n\n" + conv.emit.callout(kind, title, body, fold, nested) + "\n\n"
 
 
 @macro("info", "note", "tip", "warning")

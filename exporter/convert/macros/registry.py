@@ -109,16 +109,20 @@ def unknown_element(conv: StorageConverter, el: etree._Element) -> str:
 
 def unknown_macro(conv: StorageConverter, m: Macro) -> str:
     """An unknown macro: its name in a comment, its body kept, a warning recorded."""
+    from exporter.convert.converter import is_block
+
     conv.state.warn(f"unknown macro '{m.name or '?'}'")
     note = conv.emit.comment(f"confluence macro: {m.name or '?'}")
+    plain = (m.plain or "").strip("\n")
+    if not is_block(m.el) or conv.state.cell:
+        if m.body is not None:
+            inner = conv.inline(m.body)
+        else:
+            inner = conv.code_span(" ".join(plain.split())) if plain.strip() else ""
+        return f"{note} {inner}".rstrip()
     if m.body is not None:
         body = conv.children(m.body).strip("\n")
         return f"\n\n{note}\n\n{body}\n\n" if body else f"\n\n{note}\n\n"
-    if m.plain and m.plain.strip():
-        return f"\n\n{note}\n\n" + conv.emit.code_block(m.plain.strip("\n"), "") + "\n\n"
-    return f" {note} " if not _block_context(el=m.el) else f"\n\n{note}\n\n"
-
-
-def _block_context(el: etree._Element) -> bool:
-    parent = el.getparent()
-    return parent is None or tag_of(parent) in ("root", "ac:rich-text-body", "div", "body")
+    if plain.strip():
+        return f"\n\n{note}\n\n" + conv.emit.code_block(plain, "") + "\n\n"
+    return f"\n\n{note}\n\n"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from exporter.convert.converter import finish_inline
+from exporter.convert.blocks import finish_inline
 from exporter.convert.parse import attr, names, tag_of
 from exporter.convert.state import BREAK, PARAGRAPH
 
@@ -96,6 +96,8 @@ def render_table(conv: StorageConverter, el: etree._Element) -> str:
     return "\n\n" + _html_table(conv, el, rows) + "\n\n"
 
 
+# Cell text that reads the same as raw HTML and as Markdown: it can stay on the tag's line.
+_PLAIN = re.compile(r"[^\\*_`\[\]<>&{}~\n!]*\Z")
 _PARAGRAPHS = re.compile(PARAGRAPH + r"\s*")
 
 
@@ -111,6 +113,9 @@ def _pipe_cell(conv: StorageConverter, cell: etree._Element, header: bool) -> st
 def _pipe_table(conv: StorageConverter, rows: list[tuple[str, etree._Element]]) -> str:
     state = conv.state
     state.cell += 1
+    emit = conv.emit
+    outer = emit.in_pipe_cell
+    emit.in_pipe_cell = True
     try:
         grid = []
         for index, (_, tr) in enumerate(rows):
@@ -119,6 +124,7 @@ def _pipe_table(conv: StorageConverter, rows: list[tuple[str, etree._Element]]) 
             grid.append([_pipe_cell(conv, c, not header_row) for c in cells])
     finally:
         state.cell -= 1
+        emit.in_pipe_cell = outer
     first = _cells(rows[0][1])
     has_header = bool(first) and all(tag_of(c) == "th" for c in first)
     width = max((len(r) for r in grid), default=0)
@@ -155,8 +161,14 @@ def _html_table(conv: StorageConverter, el: etree._Element, rows: list[tuple[str
             for span in ("colspan", "rowspan"):
                 if _span(cell, span) > 1:
                     attrs += f' {emit.html_attr(span)}="{_span(cell, span)}"'
-            body = conv.children(cell).strip("\n").strip(BREAK)
-            if body:
+            conv.state.in_table += 1
+            try:
+                body = conv.children(cell).strip("\n").strip(BREAK)
+            finally:
+                conv.state.in_table -= 1
+            if body and _PLAIN.match(body):
+                lines.append(f"<{tag}{attrs}>{body}</{tag}>")
+            elif body:
                 lines.append(f"<{tag}{attrs}{cell_extra}>\n\n{body}\n\n</{tag}>")
             else:
                 lines.append(f"<{tag}{attrs}></{tag}>")

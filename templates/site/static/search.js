@@ -1,8 +1,8 @@
 /*
  * confluence-export search: a small full-text search over window.__SEARCH_INDEX__.
  *
- * The index is a classic script (search-index.js), so search works from file:// and under any
- * sub-path: no fetch, no modules, no workers. Every query term must occur in the title or the
+ * The index is a classic script (search-index.js), added to the page on first use, so search
+ * works from file:// and under any sub-path: no fetch, no modules, no workers. Every query term must occur in the title or the
  * body (the last term also as a prefix); title hits weigh most. Results link relative to the
  * current page through <body data-root>. Written for this project; MIT like the rest of it.
  */
@@ -21,13 +21,12 @@
   }
 
   function load() {
-    if (entries === null) {
-      var index = window.__SEARCH_INDEX__ || { docs: [] };
-      entries = index.docs.map(function (doc) {
+    if (entries === null && window.__SEARCH_INDEX__) {
+      entries = window.__SEARCH_INDEX__.docs.map(function (doc) {
         return { doc: doc, title: fold(doc.t), body: fold(doc.b), path: fold(doc.p || "") };
       });
     }
-    return entries;
+    return entries || [];
   }
 
   function isWordStart(text, at) {
@@ -82,6 +81,19 @@
     return (start > 0 ? "…" : "") + body.slice(start, start + 160) + (start + 160 < body.length ? "…" : "");
   }
 
+  /** Load search-index.js on first use: a classic script tag, so it also works from file://. */
+  function withIndex(callback) {
+    if (window.__SEARCH_INDEX__) { callback(); return; }
+    var pending = document.getElementById("search-index-script");
+    if (!pending) {
+      pending = document.createElement("script");
+      pending.id = "search-index-script";
+      pending.src = rootPrefix() + "search-index.js";
+      document.head.appendChild(pending);
+    }
+    pending.addEventListener("load", callback);
+  }
+
   function rootPrefix() {
     return document.body.getAttribute("data-root") || "";
   }
@@ -131,9 +143,12 @@
     var input = document.getElementById("search-input");
     var list = document.getElementById("search-results");
     if (!input || !list) return;
+    input.addEventListener("focus", function () { withIndex(function () {}); });
     input.addEventListener("input", function () {
       if (input.value.trim() === "") { list.hidden = true; return; }
-      show(list, input.value);
+      withIndex(function () {
+        if (input.value.trim() !== "") show(list, input.value);
+      });
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {

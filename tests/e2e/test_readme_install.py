@@ -1,0 +1,83 @@
+"""The README's first command on a fresh machine: a non-editable install, then the demo."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import REPO
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A fresh virtualenv with the project installed from the checkout, and the demo's run."""
+
+    venv: Path
+    imported_from: Path
+    demo: subprocess.CompletedProcess[str]
+    out: Path
+
+
+def _first_shell_block(readme: str) -> str:
+    found = re.search(r"```(?:sh|bash|console)\n(.*?)```", readme, re.S)
+    assert found, "the README has no shell block"
+    return found.group(1).strip()
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    root = tmp_path_factory.mktemp("fresh")
+    venv = root / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--no-deps", "--no-build-isolation", "."],
+        cwd=REPO, env=env, check=True, timeout=240, capture_output=True,
+    )  # fmt: skip
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import exporter; print(exporter.__file__)"],
+        cwd=root, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    work = root / "elsewhere"
+    work.mkdir()
+    demo = subprocess.run(
+        [str(venv / "bin" / "confluence-export"), "demo", "--out", "my-demo"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    return Installed(venv, Path(where), demo, work / "my-demo")
+
+
+def test_readme_first_command_installs_the_checkout_and_runs_the_demo() -> None:
+    command = _first_shell_block((REPO / "README.md").read_text(encoding="utf-8"))
+    assert re.search(r"pip install \.(\s|$)", command), command
+    assert "confluence-export demo" in command
+
+
+def test_non_editable_install_is_what_runs(installed: Installed) -> None:
+    assert installed.imported_from.is_relative_to(installed.venv), installed.imported_from
+    assert not installed.imported_from.is_relative_to(REPO)
+
+
+def test_installed_demo_exports_docs_and_site_from_outside_the_repo(installed: Installed) -> None:
+    assert installed.demo.returncode == 0, installed.demo.stderr
+    assert (installed.out / "docs").is_dir()
+    assert any((installed.out / "docs").rglob("*.md"))
+    assert (installed.out / "site" / "index.html").is_file()
+
+
+def test_installed_demo_says_where_to_open_the_outputs(installed: Installed) -> None:
+    said = installed.demo.stdout + installed.demo.stderr
+    assert str((installed.out / "docs").resolve()) in said
+    assert str((installed.out / "site" / "index.html").resolve()) in said
