@@ -196,7 +196,11 @@ def _connect_basic(config: Config, transport: httpx.BaseTransport | None) -> Con
     site = config.site_endpoint
     if config.cloud_id:
         return Connection(
-            gateway_base(config, config.cloud_id), site, config.cloud_id, "scoped", auth
+            gateway_base(config, config.cloud_id),
+            config.site or site,
+            config.cloud_id,
+            "scoped",
+            auth,
         )
     if not site:
         raise ConfigError("auth.method is basic: set `site:` (or `cloud_id:` for a scoped token).")

@@ -103,7 +103,7 @@ def test_login_without_browser_reads_the_redirected_url(
     result = _no_browser(config, _redirected)
     assert result.returncode == 0, result.stderr
     tokens = _tokens(tmp_path)
-    assert tokens["site_url"] == oauth_sandbox.base_url
+    assert tokens["site_url"] == oauth_sandbox.handle.site_url
     output = result.stdout + result.stderr
     assert str(tokens["refresh_token"]) not in output
     assert str(tokens["access_token"]) not in output
@@ -211,7 +211,7 @@ def test_sites_lists_cloud_id_url_name_and_scopes(
             assert str(tokens[key]) not in result.stdout + result.stderr
     cloud_id, url, name, scopes = result.stdout.strip().split("\t")
     assert cloud_id == oauth_sandbox.app.store.cloud_id
-    assert url == oauth_sandbox.base_url
+    assert url == oauth_sandbox.handle.site_url
     assert name == oauth_sandbox.app.store.site_name
     assert "read:page:confluence" in scopes.split()
 

@@ -345,6 +345,7 @@ def test_relative_hrefs_resolve_against_the_page_url_never_climbing_out() -> Non
         "[up](https://acme.atlassian.net/wiki/etc/passwd) [site](https://acme.atlassian.net/wiki/x)\n"
     )
     assert convert_storage(body) == "up site\n"
+    assert convert_storage('<p><a href="notes.html">n</a></p>') == "[n](notes.html)\n"
 
 
 def test_script_urls_never_become_links_or_images() -> None:

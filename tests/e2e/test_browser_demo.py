@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -21,9 +22,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from exporter.sandbox import SandboxOptions, build_sandbox
 from exporter.sandbox.store import Store
-from tests.e2e.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, current_content
+from tests.e2e.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, current_content, shared_build
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(300)
 SUB_PATH = "/project/"
 
 
@@ -67,18 +68,22 @@ def _unique_word(store: Store, site: Path) -> tuple[str, str]:
     raise AssertionError("no word occurs in exactly one page of the sample")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    root = tmp_path_factory.mktemp("demo")
+def _run_demo(root: Path) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "exporter", "demo", "--out", "demo-out"],
-        cwd=root, capture_output=True, text=True, timeout=180,
+        cwd=root, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    root, facts = shared_build(tmp_path_factory, "demo", _run_demo)
+    assert facts["returncode"] == 0, facts["stderr"]
     out = root / "demo-out"
     store = build_sandbox(SandboxOptions(seed="sample")).store
     word, page = _unique_word(store, out / "site")
-    return Demo(out, result.stdout, _deep_chain(store), word, page)
+    return Demo(out, facts["stdout"], _deep_chain(store), word, page)
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,11 @@ pytestmark = pytest.mark.timeout(300)
 # browsers, so they are stripped before the check (`java\tscript:`, ` javascript:`).
 UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|data:text/html|data:image/svg)", re.I)
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset"}
+WINDOWS_RESERVED = re.compile(
+    r"^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$", re.I
+)
+WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*\\\x00-\x1f]')
+MAX_RELPATH = 240  # Windows' 260-character MAX_PATH, less room for the OUT folder itself
 
 
 @dataclass(frozen=True)
@@ -121,13 +126,6 @@ def test_every_path_stays_inside_out(hostile: Hostile) -> None:
     assert {p.name for p in strays} <= {"out-config.yaml"}, sorted(map(str, strays))
     top = {p.name for p in hostile.out.iterdir()}
     assert top <= {"docs", "site", STATE_DIR, "mkdocs.yml"}, "something escaped docs/ or site/"
-
-
-WINDOWS_RESERVED = re.compile(
-    r"^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$", re.I
-)
-WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*\\\x00-\x1f]')
-MAX_RELPATH = 240  # Windows' 260-character MAX_PATH, less room for the OUT folder itself
 
 
 def portability_problems(out: Path) -> list[str]:
@@ -246,13 +244,6 @@ def test_every_hostile_attachment_lands_beside_its_page(hostile: Hostile) -> Non
     assert missing == {}, "page: (files found, attachments in Confluence)"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/convert/macros/links.py html_link (via the resolver's url()) keeps raw "
-    "relative hrefs from storage, so traversal.xml's <a href='../../../../etc/passwd'> "
-    "becomes a link that leaves OUT; it should be made absolute against the Confluence "
-    "page URL or dropped",
-)
 def test_no_relative_link_in_the_hostile_export_leaves_out(hostile: Hostile) -> None:
     leaving = [
         problem

@@ -8,10 +8,11 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import REPO
+from tests.e2e.helpers import REPO, shared_build
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -22,7 +23,8 @@ class Installed:
 
     venv: Path
     imported_from: Path
-    demo: subprocess.CompletedProcess[str]
+    returncode: int
+    said: str  # the demo's stdout and stderr
     out: Path
 
 
@@ -32,9 +34,7 @@ def _first_shell_block(readme: str) -> str:
     return found.group(1).strip()
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    root = tmp_path_factory.mktemp("fresh")
+def _install_and_run_demo(root: Path) -> dict[str, Any]:
     venv = root / "venv"
     subprocess.run(
         [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120
@@ -54,9 +54,21 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     work.mkdir()
     demo = subprocess.run(
         [str(venv / "bin" / "confluence-export"), "demo", "--out", "my-demo"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=180,
+        cwd=work, env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
-    return Installed(venv, Path(where), demo, work / "my-demo")
+    return {"where": where, "returncode": demo.returncode, "said": demo.stdout + demo.stderr}
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    root, facts = shared_build(tmp_path_factory, "install", _install_and_run_demo)
+    return Installed(
+        root / "venv",
+        Path(facts["where"]),
+        facts["returncode"],
+        facts["said"],
+        root / "elsewhere" / "my-demo",
+    )
 
 
 def test_readme_first_command_installs_the_checkout_and_runs_the_demo() -> None:
@@ -71,13 +83,13 @@ def test_non_editable_install_is_what_runs(installed: Installed) -> None:
 
 
 def test_installed_demo_exports_docs_and_site_from_outside_the_repo(installed: Installed) -> None:
-    assert installed.demo.returncode == 0, installed.demo.stderr
+    assert installed.returncode == 0, installed.said
     assert (installed.out / "docs").is_dir()
     assert any((installed.out / "docs").rglob("*.md"))
     assert (installed.out / "site" / "index.html").is_file()
 
 
 def test_installed_demo_says_where_to_open_the_outputs(installed: Installed) -> None:
-    said = installed.demo.stdout + installed.demo.stderr
+    said = installed.said
     assert str((installed.out / "docs").resolve()) in said
     assert str((installed.out / "site" / "index.html").resolve()) in said

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,25 +31,3 @@ def test_converted_markdown_renders_without_storage_markup(doc: Node, flavor: st
     rendered_text(markdown)  # markdown-it-py parses and renders it
     assert "ac:" not in markdown and "ri:" not in markdown, markdown
     assert "<![CDATA[" not in markdown, markdown
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/convert strikethrough (mkdocs emitter): <s><s>x</s></s> becomes "
-    "'~~~~x~~~~', which starts a tilde code fence, so the text renders as an empty code block",
-)
-def test_nested_strikethrough_keeps_its_text_in_mkdocs() -> None:
-    markdown = convert_storage("<p>a</p><p><s><s>kept</s></s></p>", flavor="mkdocs")
-    assert lost_words(("a", "kept"), markdown) == []
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/convert inline text escaping: text ending in '!' before a link gives "
-    "'![label](url)' (an image; '![[t|label]]' an embed in obsidian): the '!' and the link vanish",
-)
-@pytest.mark.parametrize("flavor", sorted(FLAVORS))
-def test_exclamation_mark_before_a_link_stays_text(flavor: str) -> None:
-    storage = '<p>Done!<a href="https://example.com/next">next step</a></p>'
-    markdown = convert_storage(storage, flavor=flavor)
-    assert "![" not in markdown, markdown

@@ -66,8 +66,8 @@ def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link 
     """A URL from the body through the resolver; None when it must not become a link.
 
     Script and file URLs are dropped. A relative URL the resolver did not map into the export
-    resolves against the page's Confluence URL (never a path that climbs out of the docs), or
-    is dropped when that URL is unknown (the offline ``convert`` command).
+    resolves against the page's Confluence URL; when that URL is unknown (the offline
+    ``convert`` command) it stays only if it cannot climb out of the docs (no ``..``, no ``/``).
     """
     squeezed = _NOT_IN_SCHEME.sub("", href).lower()
     if squeezed.startswith(_ACTIVE_SCHEMES) and not (image and squeezed.startswith("data:image/")):
@@ -77,7 +77,9 @@ def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link 
         return link
     if conv.state.base_url:
         return Link(urljoin(conv.state.base_url, link.href), False, link.target_title)
-    return None
+    path = urlsplit(link.href).path
+    climbs = path.startswith("/") or ".." in path.split("/")
+    return None if climbs else link
 
 
 def same_page(anchor: str) -> Link:
