@@ -12,12 +12,12 @@ import base64
 import binascii
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, quote, unquote, unquote_plus, urlsplit
 
-from exporter.convert.resolve import Link, PageRef, TreeItem
-from exporter.layout import Entry, Layout
+from exporter.convert.resolve import Link, PageRef, TreeItem, jql_url
+from exporter.layout import ROOT_KEY, Entry, Layout
 from exporter.models import Page
 
 __all__ = ["ExportResolver", "href_between", "page_id_from_tiny", "title_key"]
@@ -32,6 +32,7 @@ _DOWNLOAD = re.compile(r"^(?:/wiki)?/download/(?:attachments|thumbnails)/(\d+)/(
 
 BodyProvider = Callable[[str], "str | None"]
 AttachmentPath = Callable[[str, str], PurePosixPath]
+AttachmentNames = Callable[[str], Iterable[str]]
 
 
 def title_key(space_key: str, title: str) -> str:
@@ -61,7 +62,8 @@ class ExportResolver:
     """Resolves references in one page (``current``) against the planned export.
 
     ``attachment_path(page_id, filename)`` gives an attachment's file (the writer's rule);
-    ``body_provider(page_id)`` returns another page's storage body for include macros.
+    ``body_provider(page_id)`` returns another page's storage body for include macros;
+    ``attachment_names(page_id)`` the file names a page has (for the attachments macro).
     ``dependencies`` collects page ids and unresolved ``title_key`` strings asked about;
     ``attachment_refs`` the ``(page id, filename)`` pairs linked, to download them.
     """
@@ -76,6 +78,7 @@ class ExportResolver:
         users: Mapping[str, str] | None = None,
         body_provider: BodyProvider | None = None,
         attachments_exported: bool = True,
+        attachment_names: AttachmentNames | None = None,
     ) -> None:
         self.layout = layout
         self.current = current
@@ -84,6 +87,7 @@ class ExportResolver:
         self.body_provider = body_provider
         self.attachments_exported = attachments_exported
         self._attachment_path = attachment_path
+        self._attachment_names = attachment_names
         entry = layout.get(current.id)
         self.source = entry.path if entry else PurePosixPath(f"{current.id}.md")
         self.dependencies: set[str] = set()
@@ -147,6 +151,9 @@ class ExportResolver:
 
     def attachment(self, filename: str, owner: PageRef | None = None) -> Link:
         """A relative link to ``<page>.assets/<file>``, else the Confluence download URL."""
+        return self._attachment(filename, owner, record=True)
+
+    def _attachment(self, filename: str, owner: PageRef | None, *, record: bool) -> Link:
         entry = self._find(owner) if owner else self.layout.get(self.current.id)
         page_id = entry.key if entry else (owner.page_id if owner else self.current.id)
         if entry is None or entry.page is None or not self.attachments_exported:
@@ -154,7 +161,8 @@ class ExportResolver:
                 return self._remote_page(owner or PageRef(), None)
             url = f"{self.site_url}/wiki/download/attachments/{page_id}/{quote(filename)}"
             return Link(href=url, exported=False, target_title=filename)
-        self.attachment_refs.add((entry.key, filename))
+        if record:
+            self.attachment_refs.add((entry.key, filename))
         target = self._attachment_path(entry.key, filename)
         return Link(href=href_between(self.source, target), exported=True, target_title=filename)
 
@@ -220,11 +228,29 @@ class ExportResolver:
         return self.body_provider(entry.key)
 
     def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]:
-        """The exported children of ``ref`` (the current page when None), ``depth`` levels."""
-        entry = self._find(ref) if ref else self.layout.get(self.current.id)
+        """The exported children of ``ref`` (the current page when None), ``depth`` levels.
+
+        Confluence's root aliases work too: ``@self``, ``@parent`` (the current page's parent)
+        and ``@home`` (the homepage of ``ref.space_key``, else of the current page's space).
+        """
+        entry = self._root_entry(ref)
         if entry is None:
             return ()
         return self._items(entry, depth)
+
+    def _root_entry(self, ref: PageRef | None) -> Entry | None:
+        alias = ref.title if ref is not None and not ref.page_id else None
+        if ref is None or alias == "@self":
+            return self.layout.get(self.current.id)
+        if alias == "@parent":
+            entry = self.layout.get(self.current.id)
+            parent = entry.parent if entry is not None else None
+            return self.layout.get(parent) if parent not in (None, ROOT_KEY) else None
+        if alias == "@home":
+            key = ref.space_key or self.current.space_key
+            homes = self.layout.children_of(self.layout.root.key)
+            return next((e for e in homes if e.space_key == key), None)
+        return self._find(ref)
 
     def _items(self, entry: Entry, depth: int | None) -> tuple[TreeItem, ...]:
         if depth is not None and depth <= 0:
@@ -237,5 +263,24 @@ class ExportResolver:
 
     def jira(self, key: str, server: str | None = None) -> str:
         """The issue's browse URL on ``server`` when it is a URL, else on this site."""
+        return f"{self._jira_base(server)}/browse/{quote(key)}"
+
+    def jira_query(self, jql: str, server: str | None = None) -> str:
+        """The issue search for a JQL query on ``server`` when it is a URL, else on this site."""
+        return jql_url(self._jira_base(server), jql)
+
+    def _jira_base(self, server: str | None) -> str:
         base = server if server and server.startswith(("http://", "https://")) else self.site_url
-        return f"{base.rstrip('/')}/browse/{quote(key)}"
+        return base.rstrip("/")
+
+    def attachments(self, owner: PageRef | None = None) -> tuple[tuple[str, Link], ...]:
+        """The files of ``owner`` (the current page when None) by name, each with its link.
+
+        The names come from ``attachment_names`` (what the pipeline listed for the page); the
+        links are not recorded as references here: the converter resolves those it renders.
+        """
+        entry = self._find(owner) if owner else self.layout.get(self.current.id)
+        if entry is None or entry.page is None or self._attachment_names is None:
+            return ()
+        names = sorted(set(self._attachment_names(entry.key)))
+        return tuple((name, self._attachment(name, owner, record=False)) for name in names)

@@ -300,28 +300,40 @@ class _Run:
         known = {pid: r for pid, r in self.state.pages.items() if r.space_key == space.key}
         pages = {} if full else {pid: r.to_page() for pid, r in known.items()}
         fetched: set[str] = set()
-        async for page in walker.pages(space, since):
-            if not self.dry_run and page.body is not None:
-                self.state.put_body(page.id, page.version, page.body)
-            self.wanted_users |= mentioned_users(page.body)
-            if page.author_id:
-                self.wanted_users.add(page.author_id)
-            pages[page.id] = dataclasses.replace(page, body=None)
-            fetched.add(page.id)
-            self.progress("scan", len(fetched), None)
-        if full:
-            removed = set(known) - set(pages)
-        else:
-            removed = (await walker.removed_ids(space) & set(pages)) - fetched
-            for pid in removed:
-                pages.pop(pid, None)
+
+        async def list_attachments() -> list[Attachment]:
+            if self.mode == "none":
+                return []
+            return [att async for att in walker.attachments(space, since)]
+
+        # Attachments are listed while pages stream in: two lists, one wait.
+        attachments = asyncio.ensure_future(list_attachments())
+        try:
+            async for page in walker.pages(space, since):
+                if not self.dry_run and page.body is not None:
+                    self.state.put_body(page.id, page.version, page.body)
+                self.wanted_users |= mentioned_users(page.body)
+                if page.author_id:
+                    self.wanted_users.add(page.author_id)
+                pages[page.id] = dataclasses.replace(page, body=None)
+                fetched.add(page.id)
+                self.progress("scan", len(fetched), None)
+            if full:
+                removed = set(known) - set(pages)
+            else:
+                removed = (await walker.removed_ids(space) & set(pages)) - fetched
+                for pid in removed:
+                    pages.pop(pid, None)
+        except BaseException:
+            attachments.cancel()
+            raise
         listing: dict[str, dict[str, Attachment]] = {}
         if not full:
             for pid, r in known.items():
-                listing[pid] = {a.filename: _attachment(pid, a) for a in r.attachments}
-        if self.mode != "none":
-            async for att in walker.attachments(space, since):
-                listing.setdefault(att.page_id, {})[att.filename] = att
+                if r.attachments:
+                    listing[pid] = {a.filename: _attachment(pid, a) for a in r.attachments}
+        for att in await attachments:
+            listing.setdefault(att.page_id, {})[att.filename] = att
         return _Scan(sel, full, started, pages, fetched, removed, listing)
 
     def _finish_space(self, scan: _Scan) -> None:
@@ -501,7 +513,9 @@ class _Render:
         rendered = {e.key for e, _ in todo}
         for e in self.writer.layout.walk():
             if e.page is not None and e.key not in rendered:
-                self._spawn(self._refresh_attachments(e))
+                wanted = self._stale_attachments(e.key)
+                if wanted:
+                    self._spawn(self._refresh_attachments(e.key, wanted))
         await self._drain()
         await self._extra_attachments()
         expected = [
@@ -676,20 +690,27 @@ class _Render:
         self.state.set_page(dataclasses.replace(record, attachments=atts, files=files))
         self.state.maybe_flush(FLUSH_EVERY_S)
 
-    async def _refresh_attachments(self, e: Entry) -> None:
-        """For an unchanged page: fetch new versions of its attachments (and new ones for all)."""
-        rec = self.state.pages.get(e.key)
+    def _stale_attachments(self, page_id: str) -> set[str]:
+        """For an unchanged page: attachments to fetch (new versions; new files for ``all``)."""
+        rec = self.state.pages.get(page_id)
         if rec is None or self.run.mode == "none":
-            return
-        listing = self.listing.get(e.key, {})
+            return set()
+        listing = self.listing.get(page_id, {})
         kept = {a.filename: a for a in rec.attachments}
         wanted = set(kept) | (set(listing) if self.run.mode == "all" else set())
         if all(fn in kept and fn in listing and listing[fn].version == kept[fn].version
-               for fn in wanted) or not wanted:  # fmt: skip
+               for fn in wanted):  # fmt: skip
             self.run.summary.attachments_unchanged += len(kept)
-            return
-        self.writer.register_attachments(e.key, listing)
-        atts = await self._attachments(e.key, wanted, kept)
+            return set()
+        return wanted
+
+    async def _refresh_attachments(self, page_id: str, wanted: set[str]) -> None:
+        """Download an unchanged page's stale attachments, then update its record."""
+        rec = self.state.pages[page_id]
+        listing = self.listing.get(page_id, {})
+        kept = {a.filename: a for a in rec.attachments}
+        self.writer.register_attachments(page_id, listing)
+        atts = await self._attachments(page_id, wanted, kept)
         files = (rec.path, *(a.path for a in atts if a.path))
         self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
 

@@ -101,6 +101,7 @@ class DocsWriter:
         self._attachment_names: dict[tuple[str, str], str] = {}
         self._claimed: dict[tuple[str, str], str] = {}
         self._checked: dict[PurePosixPath, Path] = {}
+        self._listed: dict[str, tuple[str, ...]] = {}  # page id -> its attachments' names
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -119,8 +120,13 @@ class DocsWriter:
         return self.entry(page_id).path
 
     def register_attachments(self, page_id: str, filenames: Iterable[str]) -> None:
-        """Claim a page's attachment names in sorted order, so name clashes resolve stably."""
-        for name in sorted(filenames):
+        """Claim a page's attachment names in sorted order, so name clashes resolve stably.
+
+        The names are also what the page's ``attachments`` macro lists.
+        """
+        names = sorted(filenames)
+        self._listed[page_id] = tuple(names)
+        for name in names:
             self.attachment_path(page_id, name)
 
     def attachment_path(self, page_id: str, filename: str) -> PurePosixPath:
@@ -159,6 +165,7 @@ class DocsWriter:
             users=self.users,
             body_provider=self.body_provider,
             attachments_exported=self.attachments,
+            attachment_names=lambda page_id: self._listed.get(page_id, ()),
         )
 
     # -- pages ---------------------------------------------------------------------------

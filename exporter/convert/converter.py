@@ -89,8 +89,10 @@ class StorageConverter(InlineMarks, MarkdownConverter):
             return ELEMENTS[tag]
         if tag in _NON_TAG:
             return _nothing
-        method = getattr(type(self), "convert_" + re.sub(r"[:\-\[\]]", "_", tag), None)
-        if method is not None:
+        name = "convert_" + re.sub(r"[:\-\[\]]", "_", tag)
+        method = getattr(type(self), name, None)
+        # markdownify's own handlers take other arguments (text, parent_tags): never call them.
+        if method is not None and method is not getattr(MarkdownConverter, name, None):
             return method
         if tag.startswith("ri:"):
             return ELEMENTS["ri:*"]
@@ -177,6 +179,9 @@ class StorageConverter(InlineMarks, MarkdownConverter):
     convert_header = convert_footer = convert_nav = convert_figure = convert_body = convert_block
     convert_html = convert_root = convert_ac_rich_text_body = convert_figcaption = convert_block
     convert_dl = convert_caption = convert_block
+    # Rows and cells outside a <table> (tables render whole in macros/tables.py): blocks.
+    convert_tr = convert_td = convert_th = convert_thead = convert_tbody = convert_block
+    convert_tfoot = convert_block
 
     def convert_dt(self, el: etree._Element) -> str:
         text = self.inline(el)

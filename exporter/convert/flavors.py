@@ -24,7 +24,7 @@ from exporter.convert.escape import (
 )
 from exporter.convert.resolve import Link
 
-__all__ = ["FLAVORS", "Emitter", "emitter_for"]
+__all__ = ["FLAVORS", "STATUS_EMOJI", "Emitter", "emitter_for"]
 
 FLAVORS = ("gfm", "mkdocs", "docusaurus", "obsidian")
 
@@ -35,6 +35,11 @@ _GFM_KINDS = {"info": "NOTE", "tip": "TIP", "note": "WARNING", "warning": "CAUTI
 _NAMED_KINDS = {"info": "info", "tip": "tip", "note": "warning", "warning": "danger",
                 "success": "success", "error": "danger", "panel": "note"}  # fmt: skip
 _DOCUSAURUS_KINDS = dict(_NAMED_KINDS, success="tip")
+
+# Status lozenge colours as coloured circles: plain text keeps the colour in every tool and
+# through the site's sanitizer, with no CSS (tests/golden/README.md).
+STATUS_EMOJI = {"grey": "⚪", "red": "🔴", "yellow": "🟡", "green": "🟢", "blue": "🔵",
+                "purple": "🟣"}  # fmt: skip
 
 _AMP_LIKE = re.compile(r"&(?=[#A-Za-z0-9])")
 _COLON_FENCE = re.compile(r"^(:{3,})", re.M)
@@ -144,6 +149,11 @@ class Emitter:
         if block:
             return f"$$\n{tex}\n$$"
         return f"${tex}$" if "$" not in tex else f"$`{tex}`$"
+
+    def status(self, label: str, colour: str | None) -> str:
+        """A status lozenge: ``label`` (Markdown, e.g. a code span) after its colour's circle."""
+        circle = STATUS_EMOJI.get((colour or "grey").strip().lower(), STATUS_EMOJI["grey"])
+        return f"{circle} {label}"
 
     # --- links --------------------------------------------------------------------------------
     def link(self, text: str, link: Link) -> str:

@@ -3,7 +3,7 @@
 The converter never talks to the network or the output tree. Everything it needs to know about
 the world beyond the storage XHTML it is converting goes through a :class:`Resolver`.
 ``OfflineResolver`` serves the ``convert`` command (no network); ``ExportResolver`` in
-``exporter/write.py`` serves real exports.
+``exporter/links.py`` serves real exports.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from exporter.slugs import slugify
 
-__all__ = ["Link", "OfflineResolver", "PageRef", "Resolver", "TreeItem"]
+__all__ = ["Link", "OfflineResolver", "PageRef", "Resolver", "TreeItem", "jql_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,10 @@ class Resolver(Protocol):
     def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]: ...
 
     def jira(self, key: str, server: str | None = None) -> str: ...
+
+    def jira_query(self, jql: str, server: str | None = None) -> str: ...
+
+    def attachments(self, owner: PageRef | None = None) -> tuple[tuple[str, Link], ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +119,16 @@ class OfflineResolver:
     def jira(self, key: str, server: str | None = None) -> str:
         """The issue's browse URL on the default Jira base."""
         return f"{self.jira_base.rstrip('/')}/browse/{quote(key)}"
+
+    def jira_query(self, jql: str, server: str | None = None) -> str:
+        """The issue search for a JQL query on the default Jira base."""
+        return jql_url(self.jira_base, jql)
+
+    def attachments(self, owner: PageRef | None = None) -> tuple[tuple[str, Link], ...]:
+        """Offline no page's attachment list is known."""
+        return ()
+
+
+def jql_url(base: str, jql: str) -> str:
+    """Jira's issue search for ``jql`` on ``base`` (``{base}/issues/?jql=...``)."""
+    return f"{base.rstrip('/')}/issues/?jql={quote(jql, safe='')}"

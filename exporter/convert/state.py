@@ -48,6 +48,7 @@ class ConversionState:
     list_depth: int = 0
     tight: int = 0
     in_table: int = 0  # inside an HTML table's cell
+    plain: int = 0  # rendering a page property's value for front matter: text, no decoration
 
     def warn(self, message: str) -> None:
         """Record a warning once (the run summary counts them)."""

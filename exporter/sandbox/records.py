@@ -124,7 +124,7 @@ class AttachmentRecord:
         """Site-relative download link, as Confluence writes it under ``_links.download``."""
         v = self.current
         ms = int(v.created_at.timestamp() * 1000)
-        name = quote(self.title)
+        name = quote(self.title, safe="")  # a "/" in a file name must not become a path
         return (
             f"/download/attachments/{self.container_id}/{name}"
             f"?version={v.number}&modificationDate={ms}&cacheVersion=1&api=v2"

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from exporter.errors import OutputError
+from exporter.site.sanitize import clean_svg
 
 __all__ = ["MARKER", "SiteWriter"]
 
@@ -60,6 +61,8 @@ class SiteWriter:
             raise OutputError(f"Two site files map to {rel}; rename one of the docs files.")
         self.files.add(rel)
         data = content.encode("utf-8") if isinstance(content, str) else content
+        if rel.lower().endswith(".svg"):
+            data = clean_svg(data.read_bytes() if isinstance(data, Path) else data)
         try:
             self._write(rel, data)
         except OSError as exc:

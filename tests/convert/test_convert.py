@@ -364,3 +364,13 @@ def test_exclamation_mark_before_a_link_stays_text() -> None:
 
 def test_nested_strikethrough_is_struck_once() -> None:
     assert convert_storage("<p><s><s>kept</s></s></p>", flavor="mkdocs") == "~~kept~~\n"
+
+
+@pytest.mark.parametrize("flavor", ["gfm", "mkdocs", "docusaurus", "obsidian"])
+def test_table_rows_and_cells_outside_a_table_become_paragraphs(flavor: str) -> None:
+    storage = "<p>before</p><tr><td>row</td></tr><td>cell</td><th>head</th>"
+    assert convert_storage(storage, flavor=flavor) == "before\n\nrow\n\ncell\n\nhead\n"
+
+
+def test_video_element_keeps_its_fallback_text() -> None:
+    assert convert_storage('<p>a</p><video src="x.mp4">clip</video>') == "a\n\nclip\n"

@@ -1,4 +1,4 @@
-"""A small exported world for converter tests: a few pages, a child tree, two users.
+"""A small exported world for converter tests: pages, a child tree, users, attachments.
 
 A fake at the converter's edge (the Resolver), like the sandbox is for HTTP.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from exporter.convert import Link, OfflineResolver, PageRef, TreeItem
+from exporter.convert.resolve import jql_url
 
 SITE = "https://acme.atlassian.net"
 
@@ -27,6 +28,8 @@ BODIES = {
     ),
 }
 NOT_EXPORTED = {"Not Exported"}
+FILES = ("architecture.png", "report.pdf", "release notes.txt", "data.csv")
+OTHER_FILES = ("spec.pdf",)
 SITE_PAGES = {"12345": "Runbook"}
 
 
@@ -76,3 +79,10 @@ class WorldResolver:
 
     def jira(self, key: str, server: str | None = None) -> str:
         return f"https://jira.acme.example/browse/{key}"
+
+    def jira_query(self, jql: str, server: str | None = None) -> str:
+        return jql_url("https://jira.acme.example", jql)
+
+    def attachments(self, owner: PageRef | None = None) -> tuple[tuple[str, Link], ...]:
+        names = OTHER_FILES if owner is not None else FILES
+        return tuple((name, self.attachment(name, owner)) for name in names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from exporter.convert import convert_page
 from exporter.convert.resolve import PageRef
 from exporter.links import ExportResolver, page_id_from_tiny, title_key
 from exporter.write import DocsWriter
@@ -128,3 +129,93 @@ def test_users_spaces_and_bodies(tmp_path: Path) -> None:
     assert r.page_body(PageRef(title="Nope")) is None
     assert resolver_for(tmp_path, "121", "Install").page_body(PageRef(title="ADR 1")) is None
     assert r.jira("ABC-1") == f"{SITE}/browse/ABC-1"
+    assert r.jira("ABC-1", "https://jira.example.com/") == "https://jira.example.com/browse/ABC-1"
+
+
+def test_jql_query_links_to_issue_search_on_site_or_server(tmp_path: Path) -> None:
+    r = resolver_for(tmp_path, "121", "Install")
+    assert r.jira_query('project = ENG AND status = "To Do"') == (
+        f"{SITE}/issues/?jql=project%20%3D%20ENG%20AND%20status%20%3D%20%22To%20Do%22"
+    )
+    assert r.jira_query("a&b=c", "System JIRA").startswith(f"{SITE}/issues/?jql=a%26b%3Dc")
+    assert r.jira_query("x", "https://jira.example.com") == "https://jira.example.com/issues/?jql=x"
+
+
+def listing_resolver(tmp_path: Path, page_id: str, title: str) -> ExportResolver:
+    """A resolver as the pipeline builds it, plus the pages' attachment listings."""
+    writer = DocsWriter(tmp_path / "docs", sample_tree(), "mkdocs", site_url=SITE)
+    files = {"121": ["b shot.png", "a.pdf", "a.pdf"], "131": ["diagram.svg"]}
+    for owner, names in files.items():
+        writer.register_attachments(owner, names)
+    return ExportResolver(
+        writer.layout,
+        page(page_id, title),
+        site_url=SITE,
+        attachment_path=writer.attachment_path,
+        attachment_names=lambda pid: files.get(pid, []),
+    )
+
+
+def test_attachments_lists_a_pages_exported_files_with_relative_links(tmp_path: Path) -> None:
+    r = listing_resolver(tmp_path, "121", "Install")
+    assert [(n, link.href) for n, link in r.attachments()] == [
+        ("a.pdf", "install.assets/a.pdf"),
+        ("b shot.png", "install.assets/b%20shot.png"),
+    ]
+    other = r.attachments(PageRef(title="ADR 1"))
+    assert [(n, link.href) for n, link in other] == [
+        ("diagram.svg", "../design/adr-1.assets/diagram.svg")
+    ]
+    assert r.attachment_refs == set(), (
+        "listing is not linking: the converter records what it renders"
+    )
+    assert r.attachments(PageRef(title="Holiday plan", space_key="HR")) == ()
+
+
+def test_attachments_is_empty_without_a_listing(tmp_path: Path) -> None:
+    assert resolver_for(tmp_path, "121", "Install").attachments() == ()
+
+
+def test_attachments_macro_renders_listed_files_and_marks_them_referenced(tmp_path: Path) -> None:
+    body = (
+        '<ac:structured-macro ac:name="attachments"><ac:parameter ac:name="patterns">'
+        ".*\\.png</ac:parameter></ac:structured-macro>"
+    )
+    r = listing_resolver(tmp_path, "121", "Install")
+    result = convert_page(page("121", "Install", body=body), flavor="gfm", resolver=r)
+    assert result.markdown == "- [b shot.png](install.assets/b%20shot.png)\n"
+    assert result.attachments == frozenset({"b shot.png"})
+    assert ("121", "a.pdf") not in r.attachment_refs
+
+
+def pagetree(root: str) -> str:
+    return (
+        '<ac:structured-macro ac:name="pagetree"><ac:parameter ac:name="root"><ac:link>'
+        f'<ri:page ri:content-title="{root}"/></ac:link></ac:parameter></ac:structured-macro>'
+    )
+
+
+def test_pagetree_roots_home_parent_self_and_titles_map_to_the_export(tmp_path: Path) -> None:
+    r = resolver_for(tmp_path, "121", "Install")
+    home = [i.title for i in r.children(PageRef(title="@home"))]
+    assert home == ["Zeta guide", "Setup", "Design", "Blog"]
+    assert [i.title for i in r.children(PageRef(title="@parent"))] == ["Install", "Configure"]
+    assert r.children(PageRef(title="@self")) == ()
+    assert [i.title for i in r.children(PageRef(title="@home", space_key="OPS"))] == ["Runbook"]
+    assert [i.title for i in r.children(PageRef(title="Design"))] == ["ADR 1"]
+    top = resolver_for(tmp_path, "100", "Engineering home")
+    assert top.children(PageRef(title="@parent")) == ()
+
+
+def test_pagetree_macro_with_parent_root_lists_the_siblings(tmp_path: Path) -> None:
+    r = resolver_for(tmp_path, "121", "Install")
+    parent = convert_page(
+        page("121", "Install", body=pagetree("@parent")), flavor="gfm", resolver=r
+    )
+    assert parent.markdown == "- [Install](install.md)\n- [Configure](configure.md)\n"
+    home = convert_page(page("121", "Install", body=pagetree("@home")), flavor="gfm", resolver=r)
+    assert home.markdown.splitlines()[:3] == [
+        "- [Zeta guide](../zeta-guide.md)",
+        "- [Setup](index.md)",
+        "  - [Install](install.md)",
+    ]

@@ -82,7 +82,7 @@ def hypothesis_fuzz(seconds: float) -> dict[str, Any]:
             "searches": searches, "findings": findings}  # fmt: skip
 
 
-ATHERIS_TARGET = r'''
+ATHERIS_TARGET = r"""
 import sys, atheris
 with atheris.instrument_imports():
     from exporter.convert import convert_storage
@@ -92,7 +92,7 @@ def one(data):
     convert_storage(data[1:].decode("utf-8", "replace"), flavor=flavor)
 atheris.Setup(sys.argv, one)
 atheris.Fuzz()
-'''
+"""
 
 
 def atheris_fuzz(seconds: float, workdir: Path) -> dict[str, Any]:
@@ -116,7 +116,9 @@ def atheris_fuzz(seconds: float, workdir: Path) -> dict[str, Any]:
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     runs = [line for line in proc.stderr.splitlines() if line.startswith("#")]
-    errors = [line for line in proc.stderr.splitlines() if re.match(r"^\w+(Error|Exception)\b", line)]
+    errors = [
+        line for line in proc.stderr.splitlines() if re.match(r"^\w+(Error|Exception)\b", line)
+    ]
     reason = errors[-1][:300] if errors else f"exit {proc.returncode}"
     findings = []
     for crash in sorted(crashes.iterdir()):

@@ -158,7 +158,7 @@ def tree_diff(got: dict[str, str], want: dict[str, str]) -> str:
     return f"missing {missing}, extra {extra}, changed {changed}"
 
 
-def when_requests(sb: SandboxHandle, count: int, action: Callable[[], None]) -> threading.Thread:
+def when_requests(sb: SandboxHandle, count: int, action: Callable[[], object]) -> threading.Thread:
     """Run ``action`` in a thread once the sandbox has answered ``count`` requests."""
 
     def wait_then_act() -> None:
@@ -206,7 +206,9 @@ def edit_some_pages(sb: SandboxHandle, rng: Any, round_no: int, count: int = 4) 
         sb.store.update_content(record.id, body=body)
 
 
-def kill_round(config_path: Path, rng: Any, *, full: bool = False, window_s: float = 2.0) -> KillRound:
+def kill_round(
+    config_path: Path, rng: Any, *, full: bool = False, window_s: float = 2.0
+) -> KillRound:
     """Start ``export`` as a subprocess, SIGKILL it at a random moment once it has begun."""
     import signal
 

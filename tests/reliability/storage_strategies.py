@@ -151,9 +151,14 @@ def block_node(draw: st.DrawFn, children: st.SearchStrategy[Node]) -> Node:
         xml = f"<table><tbody><tr>{head}</tr>{body}</tbody></table>"
         return Node(xml, " ".join(heads) + " " + _blocks(cells), True)
     if kind == "layout":
-        cells = "".join(f"<ac:layout-cell>{_para([n]).xml}</ac:layout-cell>" for n in items[:2])
+        layout_cells = "".join(
+            f"<ac:layout-cell>{_para([n]).xml}</ac:layout-cell>" for n in items[:2]
+        )
         section_type = "two_equal" if len(items) > 1 else "single"
-        xml = f'<ac:layout><ac:layout-section ac:type="{section_type}">{cells}</ac:layout-section></ac:layout>'
+        xml = (
+            f'<ac:layout><ac:layout-section ac:type="{section_type}">{layout_cells}'
+            "</ac:layout-section></ac:layout>"
+        )
         return Node(xml, _blocks(items[:2]), True)
     name = draw(st.sampled_from(PANELS))
     title = draw(st.one_of(st.none(), _plain_words()))

@@ -47,7 +47,7 @@ def leaks(secrets: set[str], results: list[CliResult], folder: Path) -> list[str
 def test_no_secret_in_any_stream_or_file_at_any_verbosity_and_log_format(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:
-    sb = sandbox_factory(access_token_ttl=2, latency_ms=20)
+    sb = sandbox_factory(access_token_ttl=2)
     oauth = write_config(sb, tmp_path / "oauth", method="oauth")
     oauth_login(sb, oauth)
     summary = str(tmp_path / "oauth" / "summary.json")

@@ -19,7 +19,7 @@ from .helpers import (
     write_config,
 )
 
-ROUNDS = 4  # bench/reliability.py runs 30
+ROUNDS = 3  # bench/reliability.py runs 30
 
 
 def test_export_killed_at_random_moments_then_rerun_equals_a_clean_export(

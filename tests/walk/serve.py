@@ -1,7 +1,8 @@
 """Serve a sandbox Store over real loopback HTTP for walk and pipeline tests.
 
 The shared ``sandbox`` fixtures start the sandbox from a seed; these tests need hand-built
-stores (exact trees, labels, trash), so they run the same ASGI app on uvicorn in a thread.
+stores (exact trees, labels, trash), so they serve the same ASGI app and uvicorn protocol
+(``start_sandbox`` does the same for seeds) from a thread.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from exporter.httpauth import ApiTokenAuth
 from exporter.sandbox.app import Sandbox
 from exporter.sandbox.gateway import Credentials
 from exporter.sandbox.limits import Limits
+from exporter.sandbox.server import SandboxProtocol  # lets faults reset real connections
 from exporter.sandbox.store import Store
 
 USER = "557058:ada"
@@ -90,7 +92,9 @@ def serve(store: Store, **limits: object) -> Iterator[Served]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(sandbox, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        sandbox, http=SandboxProtocol, log_level="warning", lifespan="off", access_log=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -79,10 +79,12 @@ def _cell_value(conv: StorageConverter, cell: etree._Element) -> str:
     """A property's value as text: dates, mentions and link texts as the page shows them."""
     state = conv.state
     state.cell += 1
+    state.plain += 1
     try:
         markdown = conv.children(cell)
     finally:
         state.cell -= 1
+        state.plain -= 1
     return plain_markdown(markdown.replace(PARAGRAPH, " ").replace(BREAK, " ").replace("\\|", "|"))
 
 
@@ -167,14 +169,18 @@ def _int(value: str | None, default: int) -> int:
 
 @macro("children", "pagetree", "children-display")
 def children(conv: StorageConverter, m: Macro) -> str:
-    """The child pages as a nested list of links, from the exported tree."""
+    """The child pages as a nested list of links, from the exported tree.
+
+    Roots may be Confluence's aliases ``@self``, ``@parent`` and ``@home``; the resolver maps
+    them (pagetree's ``spaces`` parameter names the space of ``@home``).
+    """
     ref = _target(m)
+    space = m.param("spaces") or m.param("spaceKey")
+    if ref is not None and ref.space_key is None and space and "," not in space:
+        ref = PageRef(ref.title, space.strip(), ref.page_id, ref.kind, ref.posting_day)
     everything = m.name == "pagetree" or m.flag("all")
     depth = None if everything else _int(m.param("depth"), 1)
     items = conv.state.resolver.children(ref, depth)
-    if not items and ref is not None and ref.title in ("@home", "@parent"):
-        # Resolvers may not know Confluence's aliases; the macro mostly sits on that page.
-        items = conv.state.resolver.children(None, depth)
     if not items:
         return (
             "\n\n" + conv.emit.comment(f"confluence macro: {m.name} (no exported pages)") + "\n\n"

@@ -231,15 +231,20 @@ def anchor(conv: StorageConverter, m: Macro) -> str:
 
 @macro("jira", "jiraissues")
 def jira(conv: StorageConverter, m: Macro) -> str:
-    """A single issue links to Jira; a JQL list keeps its query."""
+    """A single issue links to Jira; a JQL list links its query to Jira's issue search."""
     key = m.param("key")
     server = m.param("server")
     if key:
         url = conv.state.resolver.jira(key, server)
         return conv.emit.link(conv.emit.escape(key), Link(url, False, key))
-    query = m.param("jqlQuery") or m.param("") or m.param("url")
+    query = m.param("jqlQuery") or m.param("")
     if query:
-        return f"Jira issues: {conv.code_span(query)}"
+        url = conv.state.resolver.jira_query(query, server)
+        return "Jira issues: " + conv.emit.link(conv.code_span(query), Link(url, False, query))
+    address = m.param("url")
+    link = external(conv, address) if address else None
+    if link is not None:
+        return "Jira issues: " + conv.emit.link(conv.code_span(address or ""), link)
     return ""
 
 
@@ -285,8 +290,57 @@ def diagram(conv: StorageConverter, m: Macro) -> str:
 
 @macro("attachments")
 def attachments(conv: StorageConverter, m: Macro) -> str:
-    """The attachments list is dynamic; the files themselves are exported beside the page."""
-    return "\n\n" + conv.emit.comment("confluence macro: attachments (see attachments/)") + "\n\n"
+    """The page's files as a list of links, filtered by ``patterns`` (regular expressions)."""
+    owner = _macro_owner(m)
+    if owner is None and conv.state.owners:
+        owner = conv.state.owners[-1]
+    patterns = _name_patterns(m.param("patterns"))
+    names = sorted(
+        (
+            name
+            for name, _ in conv.state.resolver.attachments(owner)
+            if not patterns or any(p.fullmatch(name) for p in patterns)
+        ),
+        key=lambda name: (name.casefold(), name),
+        reverse=(m.param("sortOrder") or "").lower() == "descending",
+    )
+    if not names:
+        note = "confluence macro: attachments (no exported files)"
+        return "\n\n" + conv.emit.comment(note) + "\n\n"
+    if conv.state.cell:
+        return ", ".join(_file_link(conv, name, owner) for name in names)
+    items = [conv.emit.list_item("-", _file_link(conv, name, owner)) for name in names]
+    return "\n\n" + "\n".join(items) + "\n\n"
+
+
+def _file_link(conv: StorageConverter, name: str, owner: PageRef | None) -> str:
+    return conv.emit.link(conv.emit.escape(name), attachment_link(conv, name, owner))
+
+
+def _macro_owner(m: Macro) -> PageRef | None:
+    holder = m.params.get("page")
+    if holder is None:
+        return None
+    ref = next((r for r in map(page_ref, holder.iter()) if r is not None), None)
+    if ref is not None:
+        return ref
+    text = plain_text(holder).strip()
+    space, _, title = text.rpartition(":")
+    return PageRef(title=title, space_key=space or None) if title else None
+
+
+def _name_patterns(value: str | None) -> list[re.Pattern[str]]:
+    """Confluence's comma-separated file name regexes; a broken one matches literally."""
+    result = []
+    for raw in (value or "").split(","):
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            result.append(re.compile(text, re.I))
+        except re.error:
+            result.append(re.compile(re.escape(text), re.I))
+    return result
 
 
 @macro("profile", "profile-picture")

@@ -62,9 +62,12 @@ def task(conv: StorageConverter, el: etree._Element) -> str:
 
 @macro("status")
 def status(conv: StorageConverter, m: Macro) -> str:
-    """A status lozenge as inline code, so it reads as a label anywhere."""
-    title = m.param("title") or m.param("colour") or ""
-    return conv.code_span(title.upper()) if title else ""
+    """A status lozenge: its colour as a coloured circle, its title as inline code."""
+    colour = m.param("colour") or m.param("color")
+    title = m.param("title") or colour or ""
+    if not title or conv.state.plain:
+        return conv.emit.escape(title.upper())
+    return conv.emit.status(conv.code_span(title.upper()), colour)
 
 
 @element("ac:emoticon")
