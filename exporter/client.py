@@ -376,6 +376,12 @@ class ConfluenceClient:
 
     async def _wait_retry(self, retry: _Retry, attempt: int, route: str, url: str) -> None:
         if attempt >= self.max_attempts:
+            if retry.reason == "HTTP 429":
+                raise RateLimited(
+                    f"GET {_redact(url)} was answered 429 (rate limited) {attempt} times. "
+                    "State is saved: run the export again later.",
+                    retry_after=retry.delay,
+                )
             raise ApiError(
                 f"GET {_redact(url)} failed {attempt} times (last: {retry.reason}). "
                 "Confluence may be unavailable; run the export again later (it resumes)."

@@ -68,6 +68,11 @@ class ExportLock:
             self._lock.acquire()
         except filelock.Timeout:
             raise LockHeld(self._held_message()) from None
+        except OSError as exc:  # a read-only or full file system
+            raise OutputError(
+                f"Cannot take the export lock {self.path} ({exc.strerror or exc}). "
+                "Check that the output directory is writable and has free space."
+            ) from exc
         previous = self.read_info()
         if previous and previous.get("pid") != os.getpid():
             self.took_over = previous
@@ -76,7 +81,14 @@ class ExportLock:
                 previous.get("pid"),
                 previous.get("since"),
             )
-        self._write_info()
+        try:
+            self._write_info()
+        except OSError as exc:
+            self._lock.release()
+            raise OutputError(
+                f"Cannot write {self.info_path} ({exc.strerror or exc}). "
+                "Check that the output directory is writable and has free space."
+            ) from exc
 
     def _write_info(self) -> None:
         info = {

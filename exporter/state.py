@@ -159,6 +159,7 @@ class State:
     managed: list[str] = field(default_factory=list)  # files the writer owns, relative to OUT
     _dirty: bool = False
     _flushed: float = field(default_factory=time.monotonic)
+    _journal: list[str] = field(default_factory=list)  # page changes not yet appended
 
     @property
     def dir(self) -> Path:
@@ -192,6 +193,7 @@ class State:
                     return state
                 state.pages = {k: PageRecord.from_json(v) for k, v in items}
         except FileNotFoundError:
+            state._replay_journal()
             return state
         except (OSError, ValueError, TypeError, AttributeError):
             return cls(out=out)  # a damaged manifest means a full export, never a crash
@@ -199,17 +201,44 @@ class State:
         state.users = dict(raw.get("users", {}))
         state.managed = list(raw.get("managed", []))
         state.spaces = {k: SpaceRecord(**v) for k, v in raw.get("spaces", {}).items()}
+        state._replay_journal()
         return state
+
+    @property
+    def journal_path(self) -> Path:
+        return self.dir / "manifest.journal"
+
+    def _replay_journal(self) -> None:
+        """Apply page changes a run appended after the last full save (a killed run's work).
+
+        A torn last line (the process died mid-write) is ignored: that page is redone.
+        """
+        try:
+            with open(self.journal_path, encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        entry = json.loads(line)
+                        if "drop" in entry:
+                            self.pages.pop(str(entry["drop"]), None)
+                        else:
+                            record = PageRecord.from_json(entry["page"])
+                            self.pages[record.id] = record
+                    except (ValueError, KeyError, TypeError):
+                        continue
+        except OSError:
+            return
 
     # -- updates ------------------------------------------------------------------------------
 
     def set_page(self, record: PageRecord) -> None:
         """Record an exported page; call only after its files are on disk."""
         self.pages[record.id] = record
+        self._journal.append(json.dumps({"page": record.to_json()}, ensure_ascii=False))
         self._dirty = True
 
     def drop_page(self, page_id: str) -> PageRecord | None:
-        """Forget a page (deleted or no longer selected); call after its files are removed."""
+        """Forget a page (deleted or no longer selected), before its files are removed."""
+        self._journal.append(json.dumps({"drop": page_id}))
         self._dirty = True
         return self.pages.pop(page_id, None)
 
@@ -218,9 +247,30 @@ class State:
         self._dirty = True
 
     def maybe_flush(self, every_s: float = 5.0) -> None:
-        """Save when there are unsaved changes and ``every_s`` seconds have passed."""
-        if self._dirty and time.monotonic() - self._flushed >= every_s:
-            self.save()
+        """Append page changes to the journal when ``every_s`` seconds have passed.
+
+        Appending costs only the changed pages, where rewriting a 20,000-page manifest every
+        few seconds would cost the run most of its time; ``save`` folds the journal in.
+        """
+        if self._journal and time.monotonic() - self._flushed >= every_s:
+            self.flush_journal()
+
+    def flush_journal(self) -> None:
+        """Append pending page changes to ``manifest.journal`` and fsync it."""
+        if not self._journal:
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with open(self.journal_path, "a", encoding="utf-8") as fh:
+                fh.write("\n".join(self._journal) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise OutputError(
+                f"Cannot write {self.journal_path}: {exc.strerror}. Check permissions and space."
+            ) from exc
+        self._journal.clear()
+        self._flushed = time.monotonic()
 
     def save(self) -> None:
         """Write the manifest atomically (temp file, fsync, rename), one page per line.
@@ -245,6 +295,8 @@ class State:
             fh.write("\n}}\n")
 
         _atomic_write_text(self.manifest_path, write)
+        self.journal_path.unlink(missing_ok=True)  # folded into the manifest just written
+        self._journal.clear()
         self._dirty = False
         self._flushed = time.monotonic()
 

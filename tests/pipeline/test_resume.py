@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -11,6 +10,8 @@ import time
 from pathlib import Path
 
 from walk.serve import new_store, serve
+
+from exporter.state import State
 
 from .test_export import docs_files, run_export, small_space
 
@@ -40,10 +41,8 @@ pipeline.export(config, out=Path(out), connection=Connection())
 
 
 def recorded(out: Path) -> dict:
-    try:
-        return json.loads((out / ".confluence-export" / "manifest.json").read_text())["pages"]
-    except (OSError, ValueError, KeyError):
-        return {}
+    """The pages the state records (manifest plus the journal a killed run leaves)."""
+    return {pid: rec.to_json() for pid, rec in State.load(out).pages.items() if rec.path}
 
 
 def test_export_killed_midway_resumes_without_redoing_pages_and_matches_a_clean_export(

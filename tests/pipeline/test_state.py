@@ -46,10 +46,18 @@ def test_body_cache_returns_only_the_requested_version(tmp_path: Path):
     assert state.get_body("65851") is None
 
 
-def test_maybe_flush_saves_only_after_the_interval(tmp_path: Path):
+def test_page_changes_are_journaled_between_saves_and_replayed_on_load(tmp_path: Path):
     state = State.load(tmp_path)
     state.set_page(PageRecord(id="1", space_key="ENG", title="A", path="docs/a.md"))
+    state.save()
+    state.set_page(PageRecord(id="2", space_key="ENG", title="B", path="docs/b.md"))
+    state.drop_page("1")
     state.maybe_flush(every_s=3600)
-    assert not state.manifest_path.exists()
+    assert set(State.load(tmp_path).pages) == {"1"}  # nothing appended yet
     state.maybe_flush(every_s=0)
-    assert "1" in State.load(tmp_path).pages
+    with open(state.journal_path, "a") as fh:
+        fh.write('{"page": {"id": "3", "spa')  # a write torn by a kill is ignored
+    assert set(State.load(tmp_path).pages) == {"2"}
+    state.save()
+    assert not state.journal_path.exists()
+    assert set(State.load(tmp_path).pages) == {"2"}

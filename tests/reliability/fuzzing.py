@@ -117,7 +117,9 @@ def atheris_fuzz(seconds: float, workdir: Path) -> dict[str, Any]:
     )  # fmt: skip
     runs = [line for line in proc.stderr.splitlines() if line.startswith("#")]
     errors = [
-        line for line in proc.stderr.splitlines() if re.match(r"^\w+(Error|Exception)\b", line)
+        line
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if re.match(r"^\w+(Error|Exception)\b", line)
     ]
     reason = errors[-1][:300] if errors else f"exit {proc.returncode}"
     findings = []

@@ -3,6 +3,7 @@ measure what a CLI export of it costs: wall time and the exporter process's peak
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -109,15 +110,17 @@ def measure_export(config_path: Path, *args: str, timeout: float = 3600) -> Meas
             hwm = _hwm_mb(child.pid)
             if hwm is not None and child.poll() is None:
                 peak = max(peak, hwm)
-                try:
+                with contextlib.suppress(OSError):
                     fds = max(fds, len(os.listdir(f"/proc/{child.pid}/fd")))
-                except OSError:
-                    pass
             sampler_done.wait(0.02)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    _out, err = child.communicate(timeout=timeout)
+    try:
+        _out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()  # reported as exit -9
+        _out, err = child.communicate()
     sampler_done.set()
     thread.join()
     stderr = err.decode("utf-8", "replace")

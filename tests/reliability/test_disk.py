@@ -140,12 +140,6 @@ def test_read_only_output_fails_and_keeps_the_previous_export(
     assert any(name.endswith("/big.png") for name in tree_hashes(point / "out"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/lock.py ExportLock.acquire (via pipeline._Run.run): on a read-only output "
-    "filelock's OSError(EROFS) on export.lock escapes unwrapped, so the CLI prints a traceback "
-    "and exits 1 instead of one OutputError line",
-)
 def test_read_only_output_error_is_one_line_without_traceback(
     sandbox_factory: Callable[..., SandboxHandle],
     tmpfs: Callable[[str], Path],

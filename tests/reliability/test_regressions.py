@@ -35,6 +35,8 @@ def test_regression_input_converts_renders_and_keeps_its_text(case: str, flavor:
     storage = (REGRESSIONS / case).read_text(encoding="utf-8", errors="replace")
     markdown = convert_storage(storage, flavor=flavor)
     html = _MD.render(markdown)
+    if info.get("engine") == "atheris":  # mutated bytes: attribute values hold raw markup
+        return  # the property is "never raises"; the structured cases check the rest
     assert "ac:" not in markdown and "ri:" not in markdown, markdown
     assert lost_words(tuple(info.get("words", ())), markdown) == [], markdown
     if info.get("no_images"):

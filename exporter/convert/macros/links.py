@@ -72,12 +72,15 @@ def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link 
     squeezed = _NOT_IN_SCHEME.sub("", href).lower()
     if squeezed.startswith(_ACTIVE_SCHEMES) and not (image and squeezed.startswith("data:image/")):
         return None
-    link = conv.state.resolver.url(href.strip())
-    if link.exported or urlsplit(link.href).scheme or link.href.startswith("//"):
-        return link
-    if conv.state.base_url:
-        return Link(urljoin(conv.state.base_url, link.href), False, link.target_title)
-    path = urlsplit(link.href).path
+    try:
+        link = conv.state.resolver.url(href.strip())
+        if link.exported or urlsplit(link.href).scheme or link.href.startswith("//"):
+            return link
+        if conv.state.base_url:
+            return Link(urljoin(conv.state.base_url, link.href), False, link.target_title)
+        path = urlsplit(link.href).path
+    except ValueError:  # not a URL at all (e.g. "https://[x]/"): keep the text, drop the link
+        return None
     climbs = path.startswith("/") or ".." in path.split("/")
     return None if climbs else link
 
