@@ -90,6 +90,7 @@ class _Gate:
         self._cond = asyncio.Condition()
 
     async def acquire(self) -> None:
+        """Take a slot once no pause is in force and fewer than ``limit`` requests run."""
         async with self._cond:
             while True:
                 wait = self.paused_until - time.monotonic()
@@ -102,13 +103,22 @@ class _Gate:
                     continue
                 if self.active < self.limit:
                     self.active += 1
+                    if self.active < self.limit:
+                        self._cond.notify(1)  # a slot is still free: pass the wake-up on
                     return
-                await self._cond.wait()
+                try:
+                    await self._cond.wait()
+                except asyncio.CancelledError:
+                    if self.active < self.limit:
+                        self._cond.notify(1)  # do not swallow a wake-up meant for a slot
+                    raise
 
     async def release(self) -> None:
+        """Free a slot and wake one waiter (O(1) per release, not every waiter)."""
         async with self._cond:
             self.active -= 1
-            self._cond.notify_all()
+            if self.active < self.limit:
+                self._cond.notify(1)
 
     def pause(self, seconds: float) -> None:
         """Hold every request (not only this one) until ``seconds`` from now."""
@@ -176,6 +186,11 @@ class ConfluenceClient:
                 max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)
             ),
         )
+
+    @property
+    def concurrency(self) -> int:
+        """The most requests this client runs at once (callers size their own pools by it)."""
+        return self._gate.max
 
     async def __aenter__(self) -> ConfluenceClient:
         return self

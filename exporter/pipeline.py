@@ -30,6 +30,7 @@ from exporter.convert import convert_page
 from exporter.errors import ApiError, ExportError, PartialExport
 from exporter.layout import Entry
 from exporter.links import title_key
+from exporter.logs import group as log_group
 from exporter.models import Attachment, ConvertedPage, NavTree, Page, Space
 from exporter.state import STATE_DIR, AttachmentRecord, PageRecord, SpaceRecord, State
 from exporter.walk import SelectedSpace, Walker, build_tree, mentioned_users
@@ -252,7 +253,10 @@ class _Run:
                 walker.batch = int(batch)
             walker.users.update(self.state.users)
             selected = await walker.select_spaces(self.config.spaces, self.only)
-            scans = [await self._scan(walker, sel) for sel in selected]
+            scans = []
+            for sel in selected:
+                with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs
+                    scans.append(await self._scan(walker, sel))
             users = await walker.fetch_users(self.wanted_users)
             log.info(
                 "Scanned %d space(s) in %.1f s: %d page(s) fetched, %d request(s)",
@@ -326,6 +330,7 @@ class _Run:
                     pages.pop(pid, None)
         except BaseException:
             attachments.cancel()
+            await asyncio.gather(attachments, return_exceptions=True)
             raise
         listing: dict[str, dict[str, Attachment]] = {}
         if not full:
@@ -414,9 +419,12 @@ class _Render:
             dry_run=run.dry_run,
         )
         self.pending: set[asyncio.Task[None]] = set()
+        self.errors: list[BaseException] = []  # errors of finished background tasks
         self.extra_refs: set[tuple[str, str]] = set()
         self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="write")
         self.done = 0
+        # Downloads holding an open temp file: no more than the client can run at once.
+        self.slots = asyncio.Semaphore(client.concurrency)
 
     def _in_scope(self, rec: PageRecord) -> bool:
         return rec.space_key in self.scans or not self.run.only
@@ -507,17 +515,23 @@ class _Render:
                     self.state.drop_page(pid)
         self._record_excluded()
         self.state.save()
-        await self._fetch_missing_bodies([e.page for e, _ in todo if e.page is not None])
-        await self._render_all([e for e, _ in todo])
-        log.info("Rendered %d page(s) at %.1f s", len(todo), time.monotonic() - run.started)
-        rendered = {e.key for e, _ in todo}
-        for e in self.writer.layout.walk():
-            if e.page is not None and e.key not in rendered:
-                wanted = self._stale_attachments(e.key)
-                if wanted:
-                    self._spawn(self._refresh_attachments(e.key, wanted))
-        await self._drain()
-        await self._extra_attachments()
+        try:
+            await self._fetch_missing_bodies([e.page for e, _ in todo if e.page is not None])
+            await self._render_all([e for e, _ in todo])
+            log.info("Rendered %d page(s) at %.1f s", len(todo), time.monotonic() - run.started)
+            rendered = {e.key for e, _ in todo}
+            for e in self.writer.layout.walk():
+                if e.page is not None and e.key not in rendered:
+                    wanted = self._stale_attachments(e.key)
+                    if wanted:
+                        self._spawn(self._refresh_attachments(e.key, wanted))
+            await self._drain()
+            await self._extra_attachments()
+        except BaseException:
+            # RateLimited (or Ctrl-C) ends the run: stop the other downloads and collect them.
+            await self._cancel_pending()
+            self.io.shutdown(wait=False)
+            raise
         expected = [
             name.removeprefix("docs/")
             for rec in self.state.pages.values()
@@ -582,20 +596,19 @@ class _Render:
         # Pages in flight (converting or being written): enough to hide fsync latency, few
         # enough that bodies held in memory stay small.
         window = asyncio.Semaphore(RENDER_WINDOW)
-        tasks: set[asyncio.Task[None]] = set()
+        tasks: list[asyncio.Task[None]] = []  # all of them, so every outcome is collected
 
         def finished(task: asyncio.Task[None]) -> None:
-            tasks.discard(task)
             window.release()
 
         with pool:
             for e in entries:
                 await window.acquire()
                 task = asyncio.ensure_future(self._render(e, pool, len(entries)))
-                tasks.add(task)
+                tasks.append(task)
                 task.add_done_callback(finished)
             if tasks:
-                await asyncio.gather(*tasks)
+                await _gather_all(tasks)
         self.fallback.shutdown()
         _WORKER.clear()
 
@@ -675,11 +688,30 @@ class _Render:
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self.pending.add(task)
-        task.add_done_callback(self.pending.discard)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        """A background task ended: keep its error (retrieved now) for ``_drain`` to raise."""
+        self.pending.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self.errors.append(error)
 
     async def _drain(self) -> None:
+        """Wait for every background task; raise the first error any of them ended with."""
         while self.pending:
-            await asyncio.gather(*list(self.pending))
+            await _gather_all(list(self.pending))
+        if self.errors:
+            raise self.errors[0]
+
+    async def _cancel_pending(self) -> None:
+        """Cancel background downloads and collect their outcomes (no unretrieved errors)."""
+        while self.pending:
+            tasks = list(self.pending)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.pending.difference_update(tasks)
 
     async def _complete(self, record: PageRecord, wanted: set[str]) -> None:
         """Download a rendered page's attachments, then record the page (files are on disk)."""
@@ -698,8 +730,9 @@ class _Render:
         listing = self.listing.get(page_id, {})
         kept = {a.filename: a for a in rec.attachments}
         wanted = set(kept) | (set(listing) if self.run.mode == "all" else set())
-        if all(fn in kept and fn in listing and listing[fn].version == kept[fn].version
-               for fn in wanted):  # fmt: skip
+        # A record without a path is an attachment whose download failed: fetch it again.
+        if all(fn in kept and kept[fn].path and fn in listing
+               and listing[fn].version == kept[fn].version for fn in wanted):  # fmt: skip
             self.run.summary.attachments_unchanged += len(kept)
             return set()
         return wanted
@@ -719,7 +752,8 @@ class _Render:
         by_owner: dict[str, set[str]] = {}
         for owner, fn in self.extra_refs:
             rec = self.state.pages.get(owner)
-            if rec is not None and rec.path and fn not in {a.filename for a in rec.attachments}:
+            done = {a.filename for a in rec.attachments if a.path} if rec is not None else set()
+            if rec is not None and rec.path and fn not in done:
                 by_owner.setdefault(owner, set()).add(fn)
         for owner, names in by_owner.items():
             rec = self.state.pages[owner]
@@ -736,8 +770,8 @@ class _Render:
         jobs = []
         for fn in sorted(wanted):
             att = listing.get(fn)
-            if att is None and (full or fn in kept):
-                if fn in kept:
+            if att is None and (full or (fn in kept and kept[fn].path)):
+                if fn in kept and kept[fn].path:
                     jobs.append(_done(kept[fn]))
                 else:
                     self.run.summary.warnings += 1
@@ -747,29 +781,36 @@ class _Render:
                 att = Attachment(id="", page_id=page_id, filename=fn,
                                  download_path=f"/download/attachments/{page_id}/{quote(fn)}")  # fmt: skip
             jobs.append(self._download(page_id, att, kept.get(fn)))
-        results = await asyncio.gather(*jobs)
+        results = await _gather_all(jobs)
         return tuple(r for r in results if r is not None)
 
     async def _download(
         self, page_id: str, att: Attachment, old: AttachmentRecord | None
     ) -> AttachmentRecord | None:
         rel = f"docs/{self.writer.attachment_path(page_id, att.filename)}"
-        if old is not None and old.version == att.version and (self.run.out / rel).is_file():
+        if (
+            old is not None
+            and old.path
+            and old.version == att.version
+            and (self.run.out / rel).is_file()
+        ):
             self.run.summary.attachments_unchanged += 1
             return old
         loop = asyncio.get_running_loop()
         try:
-            # The writer's rename-into-place fsyncs: run it off the event loop.
-            target = self.writer.open_attachment(page_id, att.filename)
-            fh = target.__enter__()
-            try:
-                size = await self.client.download_into(att.download_path, fh, att.size or None)
-            except BaseException as exc:
-                await loop.run_in_executor(self.io, target.__exit__, type(exc), exc, None)
-                raise
-            await loop.run_in_executor(self.io, target.__exit__, None, None, None)
+            # The temp file is opened only once a slot is held, so open files stay bounded.
+            async with self.slots:
+                # The writer's rename-into-place fsyncs: run it off the event loop.
+                target = self.writer.open_attachment(page_id, att.filename)
+                fh = target.__enter__()
+                try:
+                    size = await self.client.download_into(att.download_path, fh, att.size or None)
+                except BaseException as exc:
+                    await loop.run_in_executor(self.io, target.__exit__, type(exc), exc, None)
+                    raise
+                await loop.run_in_executor(self.io, target.__exit__, None, None, None)
         except (ApiError, OSError) as exc:
-            if isinstance(exc, ApiError) and exc.status_code == 404:
+            if isinstance(exc, ApiError) and exc.status_code == 404 and await self._gone(att):
                 self.run.summary.warnings += 1
                 log.warning("Attachment %r of page %s is gone (404)", att.filename, page_id)
                 return None
@@ -778,10 +819,24 @@ class _Render:
             for scan in self.scans.values():
                 if page_id in scan.pages:
                     scan.failed = True
-            return None
+            if old is not None and old.path and (self.run.out / old.path).is_file():
+                return old  # its older version stays on disk; the next run sees it is stale
+            # Recorded without a path: the next run sees it as missing and fetches it again.
+            return AttachmentRecord(att.id, att.filename, att.version, 0, "", att.media_type,
+                                    att.download_path)  # fmt: skip
         self.run.summary.attachments_downloaded += 1
         return AttachmentRecord(att.id, att.filename, att.version, size, rel, att.media_type,
                                 att.download_path)  # fmt: skip
+
+    async def _gone(self, att: Attachment) -> bool:
+        """Whether an attachment whose download answered 404 is also gone from its listing."""
+        if not att.id:
+            return True  # referenced by name only: it was never in the listing
+        try:
+            await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
+        except ApiError as exc:
+            return exc.status_code == 404
+        return False
 
 
 _WORKER: dict[str, Any] = {}
@@ -812,6 +867,21 @@ def _worker_convert(
     resolver = writer.resolver(page)
     converted = convert_page(page, flavor=writer.flavor, resolver=resolver)
     return converted, set(resolver.dependencies), set(resolver.attachment_refs)
+
+
+async def _gather_all(aws: list[Any]) -> list[Any]:
+    """``asyncio.gather``, but when one fails the others are cancelled and awaited first.
+
+    Plain gather leaves the siblings running, and their later errors are never retrieved.
+    """
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _done(value: AttachmentRecord) -> AttachmentRecord | None:

@@ -145,12 +145,6 @@ def test_points_budget_exhausted_mid_export_exits_75_then_next_budget_finishes_t
     assert got == want, tree_diff(got, want)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/pipeline.py _Render._drain/_spawn: when RateLimited ends the run, the other "
-    "attachment tasks' exceptions are never retrieved and asyncio prints 'Task exception was "
-    "never retrieved' tracebacks on stderr without -v",
-)
 def test_points_budget_exhausted_prints_no_traceback(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:
@@ -161,12 +155,6 @@ def test_points_budget_exhausted_prints_no_traceback(
     assert "Traceback" not in result.stderr and "never retrieved" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/pipeline.py _Render._refresh_attachments: with attachments: referenced, an "
-    "unchanged page only re-checks attachments already in its record, so one whose download "
-    "failed (recorded without it) is never fetched again by incremental runs",
-)
 def test_failed_referenced_attachment_is_retried_by_the_next_run(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from exporter.sandbox import SandboxHandle
 
 from .helpers import ROOT, write_config
@@ -42,13 +40,6 @@ def test_huge_body_many_attachments_and_a_big_file_export_with_bounded_memory(
     assert 0 < result.peak_rss_mb < 100, result.peak_rss_mb
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="exporter/pipeline.py _Render._download opens each attachment's temp file (writer."
-    "open_attachment) before the client's concurrency gate, so a page with N attachments holds "
-    "N files open (9,103 fds for 10,000; EMFILE under `ulimit -n 1024`); and exporter/client.py "
-    "_Gate.release notify_all()s every waiter, so N queued downloads cost O(N^2) wake-ups",
-)
 def test_many_attachments_on_one_page_keep_open_files_bounded(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:

@@ -244,3 +244,39 @@ def test_site_style_base_maps_wiki_links():
     assert client.url("/rest/api/space?start=1") == "http://127.0.0.1:9/wiki/rest/api/space?start=1"
     assert client.url("http://127.0.0.1:9/wiki/api/v2/x") == "http://127.0.0.1:9/wiki/api/v2/x"
     assert gw.url("https://site.example/wiki/api/v2/x") == GATEWAY + "/api/v2/x"
+
+
+def test_429_on_every_attempt_raises_rate_limited_not_api_error():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "0"})
+
+    async def go():
+        async with make_client(handler, max_attempts=3) as client:
+            await client.get_json("/api/v2/spaces")
+
+    with pytest.raises(RateLimited, match="again later"):
+        run(go())
+
+
+def test_gate_lets_every_waiter_through_without_exceeding_the_limit():
+    from exporter.client import _Gate
+
+    async def go() -> tuple[int, int]:
+        gate = _Gate(4)
+        running = peak = 0
+
+        async def one() -> None:
+            nonlocal running, peak
+            await gate.acquire()
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0)
+            running -= 1
+            await gate.release()
+
+        await asyncio.wait_for(asyncio.gather(*(one() for _ in range(200))), timeout=10)
+        return peak, gate.active
+
+    peak, active = run(go())
+    assert peak == 4
+    assert active == 0
