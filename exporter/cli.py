@@ -217,7 +217,11 @@ def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> N
         for item in summary.plan:
             click.echo(
                 f"{item.action:<8} {item.path}"
-                + (f"  (was {item.old_path})" if item.old_path else "")
+                + (
+                    f"  (was {item.old_path})"
+                    if item.old_path and item.old_path != item.path
+                    else ""
+                )
             )
     if state.quiet:
         return
