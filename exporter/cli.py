@@ -183,7 +183,7 @@ class _StageProgress:
         self._bar: Any = None
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
-        from exporter.logs import progress
+        from exporter.report import progress
 
         if stage != self._stage:
             self.close()
@@ -200,7 +200,7 @@ class _StageProgress:
 
 
 def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> None:
-    from exporter.logs import log_summary
+    from exporter.report import log_summary
 
     data = summary.as_dict()
     if summary_json is not None:

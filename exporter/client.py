@@ -1,10 +1,10 @@
 """The one async HTTP client: pagination, retries, the shared 429 gate, and counters.
 
 Every request to Confluence goes through :class:`ConfluenceClient`, so it is the single place
-that knows about cursors, ``Retry-After``, Atlassian's points quota and concurrency. Paths are
-given relative to the ``/wiki`` context (``/api/v2/pages``, ``/rest/api/content/search``);
-pagination links, which Confluence makes site-relative even behind the API gateway, are re-rooted
-on ``wiki_base``.
+that knows about cursors, ``Retry-After``, Atlassian's points quota and concurrency (the shared
+gate and the header arithmetic it uses are in ``exporter.ratelimit``). Paths are given relative
+to the ``/wiki`` context (``/api/v2/pages``, ``/rest/api/content/search``); pagination links,
+which Confluence makes site-relative even behind the API gateway, are re-rooted on ``wiki_base``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,8 @@ import logging
 import os
 import random
 import re
-import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -27,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from exporter.errors import ApiError, RateLimited
+from exporter.ratelimit import Gate, retry_after
 
 __all__ = ["ClientStats", "ConfluenceClient", "RouteStats"]
 
@@ -78,66 +76,6 @@ class ClientStats:
         }
 
 
-class _Gate:
-    """Shared limiter: bounded concurrency, a global pause after a 429, slow-down near the limit."""
-
-    def __init__(self, concurrency: int) -> None:
-        self.max = max(1, concurrency)
-        self.limit = self.max
-        self.active = 0
-        self.paused_until = 0.0
-        self._ok_streak = 0
-        self._cond = asyncio.Condition()
-
-    async def acquire(self) -> None:
-        """Take a slot once no pause is in force and fewer than ``limit`` requests run."""
-        async with self._cond:
-            while True:
-                wait = self.paused_until - time.monotonic()
-                if wait > 0:
-                    self._cond.release()
-                    try:
-                        await asyncio.sleep(wait)
-                    finally:
-                        await self._cond.acquire()
-                    continue
-                if self.active < self.limit:
-                    self.active += 1
-                    if self.active < self.limit:
-                        self._cond.notify(1)  # a slot is still free: pass the wake-up on
-                    return
-                try:
-                    await self._cond.wait()
-                except asyncio.CancelledError:
-                    if self.active < self.limit:
-                        self._cond.notify(1)  # do not swallow a wake-up meant for a slot
-                    raise
-
-    async def release(self) -> None:
-        """Free a slot and wake one waiter (O(1) per release, not every waiter)."""
-        async with self._cond:
-            self.active -= 1
-            if self.active < self.limit:
-                self._cond.notify(1)
-
-    def pause(self, seconds: float) -> None:
-        """Hold every request (not only this one) until ``seconds`` from now."""
-        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
-
-    def near_limit(self) -> None:
-        if self.limit > 1:
-            self.limit = max(1, self.limit // 2)
-            log.info("Rate limit nearly reached: concurrency lowered to %d", self.limit)
-        self._ok_streak = 0
-
-    def ok(self) -> None:
-        """A calm response; after enough of them concurrency creeps back up."""
-        self._ok_streak += 1
-        if self.limit < self.max and self._ok_streak >= 50:
-            self.limit += 1
-            self._ok_streak = 0
-
-
 class _Retry(Exception):
     """Internal: the attempt failed in a retryable way; wait ``delay`` (None: backoff)."""
 
@@ -175,7 +113,7 @@ class ConfluenceClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.stats = ClientStats()
-        self._gate = _Gate(concurrency)
+        self._gate = Gate(concurrency)
         self._http = httpx.AsyncClient(
             auth=auth,
             timeout=timeout,
@@ -367,7 +305,7 @@ class ConfluenceClient:
             self._gate.ok()
             return
         if status in RETRY_STATUSES:
-            delay = _retry_after(response.headers) if status in (429, 503) else None
+            delay = retry_after(response.headers) if status in (429, 503) else None
             if status == 429:
                 if delay is not None and delay > self.max_wait:
                     raise RateLimited(
@@ -446,30 +384,6 @@ def _next_link(data: dict[str, Any], headers: httpx.Headers | None) -> str | Non
         match = _LINK_NEXT.search(headers.get("Link", ""))
         nxt = match.group(1) if match else None
     return str(nxt) if nxt else None
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from Retry-After (seconds or HTTP date), else X-RateLimit-Reset."""
-    value = headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(value)
-                return max(0.0, (when - datetime.now(UTC)).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return max(0.0, (when - datetime.now(UTC)).total_seconds())
-        except ValueError:
-            return None
-    return None
 
 
 def _redact(url: str) -> str:

@@ -1,8 +1,9 @@
 """The configuration: typed settings loaded from config.yaml, the environment and flags.
 
 ``load_config`` reads the YAML file, expands ``${VAR}`` / ``${VAR:-default}`` in every string,
-checks it against the declarative ``SCHEMA`` (reporting every problem at once, each with its key
-path), applies the command-line overrides that were given, and returns a frozen ``Config``.
+checks it against the declarative ``SCHEMA`` of ``exporter.config_schema`` (reporting every
+problem at once, each with its key path), applies the command-line overrides that were given,
+and returns a frozen ``Config``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from typing import Any, Literal, cast
 import platformdirs
 import yaml
 
+from exporter.config_schema import INVALID, SCHEMA, Expanded, Section, join_key, schema_keys
 from exporter.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",
     "DEFAULT_SCOPES",
-    "SCHEMA",
     "ApiConfig",
     "AuthConfig",
     "Config",
@@ -34,7 +35,6 @@ __all__ = [
     "default_token_file",
     "load_config",
     "require_settings",
-    "schema_keys",
 ]
 
 APP_NAME = "confluence-export"
@@ -128,305 +128,13 @@ def default_token_file() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME)) / "tokens.json"
 
 
-class Expanded(str):
-    """A string that came from ``${VAR}`` expansion; numeric and boolean fields may parse it."""
-
-
-# --- the schema: typed field descriptors, each converting raw YAML and reporting problems ---
-
-INVALID: Any = object()  # a value that failed validation (its problem is already recorded)
-
-
-def describe(value: Any) -> str:
-    """A YAML-ish name for a value's type, for 'expected X, got Y' messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-class Field:
-    """One config value: ``convert`` returns the typed value or ``INVALID`` after recording why."""
-
-    expected = "a value"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        raise NotImplementedError
-
-    def fail(self, value: Any, path: str, problems: list[str], expected: str = "") -> Any:
-        problems.append(f"{path}: expected {expected or self.expected}, got {describe(value)}")
-        return INVALID
-
-
-class Str(Field):
-    expected = "a string"
-
-    def __init__(self, nullable: bool = True) -> None:
-        self.nullable = nullable
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if (value is None or (isinstance(value, Expanded) and not value)) and self.nullable:
-            return None
-        if isinstance(value, str):
-            return str(value)
-        return self.fail(value, path, problems)
-
-
-class Url(Str):
-    expected = "an http(s) URL"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        text = super().convert(value, path, problems, base)
-        if text is None or text is INVALID:
-            return text
-        if not re.match(r"https?://[^/\s]+", text):
-            problems.append(f"{path}: expected a URL starting with https://, got {text!r}")
-            return INVALID
-        return text.rstrip("/")
-
-
-class Int(Field):
-    expected = "an integer"
-
-    def __init__(self, minimum: int = 0) -> None:
-        self.minimum = minimum
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and re.fullmatch(r"\s*-?\d+\s*", value):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            return self.fail(value, path, problems)
-        if value < self.minimum:
-            problems.append(f"{path}: expected at least {self.minimum}, got {value}")
-            return INVALID
-        return value
-
-
-class Float(Field):
-    expected = "a number"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and re.fullmatch(r"\s*-?\d+(\.\d*)?\s*", value):
-            value = float(value)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return self.fail(value, path, problems)
-        if value <= 0:
-            problems.append(f"{path}: expected a number above 0, got {value}")
-            return INVALID
-        return float(value)
-
-
-class Bool(Field):
-    expected = "true or false"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and value.lower() in ("true", "false", "1", "0", ""):
-            return value.lower() in ("true", "1")
-        if not isinstance(value, bool):
-            return self.fail(value, path, problems)
-        return value
-
-
-class Choice(Field):
-    def __init__(self, values: tuple[str, ...]) -> None:
-        self.values = values
-        self.expected = "one of " + ", ".join(values)
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, str) and value in self.values:
-            return str(value)
-        got = repr(value) if isinstance(value, str) else describe(value)
-        problems.append(f"{path}: expected {self.expected}, got {got}")
-        return INVALID
-
-
-class StrList(Field):
-    """A list of strings; a single string means a list of one."""
-
-    expected = "a list of strings"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, str):
-            return (str(value),)
-        if not isinstance(value, list | tuple):
-            return self.fail(value, path, problems)
-        items = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str):
-                self.fail(item, f"{path}[{i}]", problems, "a string")
-            else:
-                items.append(str(item))
-        return tuple(items) if len(items) == len(value) else INVALID
-
-
-class PathField(Field):
-    """A filesystem path; ``~`` is expanded and relative paths in a file follow the file."""
-
-    expected = "a path"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if value is None or (isinstance(value, Expanded) and not value):
-            return None
-        if not isinstance(value, str | os.PathLike):
-            return self.fail(value, path, problems)
-        result = Path(value).expanduser()
-        if base is not None and not result.is_absolute():
-            result = base / result
-        return result
-
-
-class Section(Field):
-    """A mapping with known keys; unknown keys are named with the nearest valid one."""
-
-    expected = "a mapping"
-
-    def __init__(self, fields: dict[str, Field], required: tuple[str, ...] = ()) -> None:
-        self.fields = fields
-        self.required = required
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if not isinstance(value, dict):
-            return self.fail(value, path or "top level", problems)
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            spec = self.fields.get(str(key))
-            if spec is None:
-                close = difflib.get_close_matches(str(key), list(self.fields), n=1)
-                hint = f" (did you mean '{_join(path, close[0])}'?)" if close else ""
-                problems.append(f"unknown key '{_join(path, str(key))}'{hint}")
-                continue
-            converted = spec.convert(item, _join(path, str(key)), problems, base)
-            if converted is not INVALID:
-                result[str(key)] = converted
-        for key in self.required:
-            if key not in value:
-                problems.append(f"{path or 'top level'}: missing required key '{key}'")
-        return result
-
-
-class Spaces(Field):
-    """``all``, a list of space keys or mappings ``{key, root, include_labels, ...}``, or one
-    string of keys separated by commas or spaces."""
-
-    expected = '"all" or a list of space keys'
-
-    def __init__(self, item: Section) -> None:
-        self.item = item
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if value == "all":
-            return "all"
-        if isinstance(value, str):  # "ENG, OPS" (handy as ${CONFLUENCE_SPACES:-all})
-            value = [key for key in re.split(r"[\s,]+", value) if key]
-        if not isinstance(value, list | tuple):
-            return self.fail(value, path, problems)
-        items: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for i, raw in enumerate(value):
-            where = f"{path}[{i}]"
-            if isinstance(raw, dict) and isinstance(raw.get("root"), int):
-                raw = {**raw, "root": str(raw["root"])}
-            item = {"key": raw} if isinstance(raw, str) else raw
-            if not isinstance(item, dict):
-                self.fail(raw, where, problems, "a space key or a mapping with 'key'")
-                continue
-            converted = self.item.convert(item, where, problems, base)
-            key = converted.get("key") if isinstance(converted, dict) else None
-            if key in seen:
-                problems.append(f"{where}: space {key!r} is listed twice")
-            elif key:
-                seen.add(key)
-                items.append(converted)
-        return items
-
-
-def _literal(*values: str) -> Choice:
-    return Choice(values)
-
-
-SPACE_FIELDS = Section(
-    {
-        "key": Str(nullable=False),
-        "root": Str(),
-        "include_labels": StrList(),
-        "exclude_labels": StrList(),
-        "exclude_titles": StrList(),
-    },
-    required=("key",),
-)
-
-SCHEMA = Section(
-    {
-        "site": Url(),
-        "cloud_id": Str(),
-        "auth": Section(
-            {
-                "method": _literal("oauth", "basic"),
-                "client_id": Str(),
-                "client_secret": Str(),
-                "redirect_uri": Url(nullable=False),
-                "scopes": StrList(),
-                "token_file": PathField(),
-                "email": Str(),
-                "api_token": Str(),
-            }
-        ),
-        "spaces": Spaces(SPACE_FIELDS),
-        "output": Section(
-            {
-                "dir": PathField(),
-                "format": _literal("docs", "site", "both"),
-                "flavor": _literal("gfm", "mkdocs", "docusaurus", "obsidian"),
-                "attachments": _literal("all", "referenced", "none"),
-                "blogposts": Bool(),
-            }
-        ),
-        "api": Section(
-            {
-                "concurrency": Int(minimum=1),
-                "timeout_s": Float(),
-                "endpoints": Section({"auth": Url(), "api": Url(), "site": Url()}),
-            }
-        ),
-    }
-)
-
-
-def schema_keys() -> list[str]:
-    """Every key the schema knows, dotted (``output.flavor``; ``spaces[].root`` for items)."""
-    keys: list[str] = []
-
-    def visit(section: Section, prefix: str) -> None:
-        for name, spec in section.fields.items():
-            dotted = _join(prefix, name)
-            keys.append(dotted)
-            if isinstance(spec, Section):
-                visit(spec, dotted)
-            elif isinstance(spec, Spaces):
-                visit(spec.item, dotted + "[]")
-
-    visit(SCHEMA, "")
-    return keys
-
-
 _VAR = re.compile(r"\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\})")
 
 
 def _expand(value: Any, path: str, env: Mapping[str, str], problems: list[str]) -> Any:
     """Expand ``${VAR}``, ``${VAR:-default}`` and ``${VAR-default}`` in every string; ``$$`` is $."""
     if isinstance(value, dict):
-        return {k: _expand(v, _join(path, str(k)), env, problems) for k, v in value.items()}
+        return {k: _expand(v, join_key(path, str(k)), env, problems) for k, v in value.items()}
     if isinstance(value, list):
         return [_expand(v, f"{path}[{i}]", env, problems) for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:
@@ -451,10 +159,6 @@ def _expand(value: Any, path: str, env: Mapping[str, str], problems: list[str]) 
 
     expanded = _VAR.sub(replace, value)
     return Expanded(expanded) if expanded != value else expanded
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def _read_yaml(path: Path) -> Any:

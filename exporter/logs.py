@@ -2,7 +2,7 @@
 
 Every record and exception text passes a redaction filter first, so bearer tokens, Basic
 credentials, OAuth token fields and any value given to ``register_secret`` never reach a log.
-Progress bars appear only on a terminal; elsewhere verbose runs get plain periodic lines.
+The progress display and the run summary, which follow this setup, are in ``exporter.report``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,17 +21,12 @@ import click
 
 __all__ = [
     "LogFormat",
-    "Progress",
     "RedactFilter",
     "group",
-    "log_summary",
-    "progress",
     "redact",
     "register_secret",
     "setup_logging",
-    "summary_table",
     "use_color",
-    "write_step_summary",
 ]
 
 LogFormat = Literal["text", "json", "github"]
@@ -303,161 +297,3 @@ def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
     else:
         log.info(title)
         yield
-
-
-def _as_dict(summary: Any) -> dict[str, Any]:
-    if isinstance(summary, Mapping):
-        return dict(summary)
-    for name in ("to_dict", "as_dict"):
-        if callable(getattr(summary, name, None)):
-            return dict(getattr(summary, name)())
-    if hasattr(summary, "__dataclass_fields__"):
-        import dataclasses
-
-        return dataclasses.asdict(summary)
-    raise TypeError(f"cannot read an export summary from {type(summary).__name__}")
-
-
-def summary_table(summary: Any, title: str = "Confluence export") -> str:
-    """The export summary as Markdown: a pages/attachments table, the run's cost, failures."""
-    data = _as_dict(summary)
-    pages, atts = data.get("pages") or {}, data.get("attachments") or {}
-
-    def cell(section: Mapping[str, Any], key: str) -> str:
-        return str(section[key]) if key in section else "–"
-
-    lines = [
-        f"### {title}",
-        "",
-        "| | new or changed | unchanged | deleted | failed |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, section, first in (("pages", pages, "exported"), ("attachments", atts, "downloaded")):
-        cells = [cell(section, k) for k in (first, "unchanged", "deleted", "failed")]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    cost = [
-        f"{data['requests']} requests" if "requests" in data else "",
-        f"{data['retries']} retries" if "retries" in data else "",
-        f"~{data['points']} points" if "points" in data else "",
-        f"{data['warnings']} warnings" if "warnings" in data else "",
-        f"{data['duration_s']} s" if "duration_s" in data else "",
-    ]
-    if any(cost):
-        lines += ["", ", ".join(c for c in cost if c)]
-    failures = data.get("failures") or []
-    if failures:
-        lines += ["", "Failed:", ""]
-        for failure in failures:
-            lines.append(f"- {redact(_failure_text(failure))}")
-    return "\n".join(lines) + "\n"
-
-
-def _failure_text(failure: Any) -> str:
-    if isinstance(failure, str):
-        return failure
-    if hasattr(failure, "__dataclass_fields__"):
-        import dataclasses
-
-        failure = dataclasses.asdict(failure)
-    if isinstance(failure, Mapping) and {"page_id", "reason"} <= set(failure):
-        title = f" {failure['title']}" if failure.get("title") else ""
-        return f"{failure['page_id']}{title}: {failure['reason']}"
-    return json.dumps(failure, default=str)
-
-
-def write_step_summary(summary: Any, env: Mapping[str, str] | None = None) -> bool:
-    """Append the summary table to ``$GITHUB_STEP_SUMMARY``; False when not running in Actions."""
-    path = (os.environ if env is None else env).get("GITHUB_STEP_SUMMARY")
-    if not path:
-        return False
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(summary_table(summary) + "\n")
-    return True
-
-
-def log_summary(summary: Any) -> None:
-    """Log the export summary as one record carrying every field (in JSON, always the last
-    line, whatever the verbosity); in GitHub format also append the step summary table."""
-    data = _as_dict(summary)
-    pages = data.get("pages") or {}
-    text = ", ".join(f"{v} {k}" for k, v in pages.items()) or "nothing to do"
-    level = logging.WARNING if pages.get("failed") else logging.INFO
-    extra = {k: v for k, v in data.items() if k not in _STANDARD_ATTRS}
-    record = log.makeRecord(log.name, level, __file__, 0, "summary: pages %s", (text,), None)
-    record.__dict__.update(extra)
-    if _STATE.handler is not None and _STATE.fmt == "json":
-        _STATE.handler.handle(record)
-    elif log.isEnabledFor(level):
-        log.handle(record)
-    if _STATE.fmt == "github":
-        write_step_summary(data)
-
-
-class Progress:
-    """Counts work done; draws a bar on a terminal, else prints a line every ``interval_s``."""
-
-    def __init__(
-        self,
-        total: int | None,
-        label: str,
-        mode: Literal["bar", "lines", "off"],
-        stream: TextIO,
-        interval_s: float = 5.0,
-    ) -> None:
-        self.total, self.label, self.mode, self.stream = total, label, mode, stream
-        self.done = 0
-        self.interval_s = interval_s
-        self._last = time.monotonic()
-        self._bar: Any = None
-        if mode == "bar":
-            self._bar = click.progressbar(length=total, label=label, file=stream)
-            self._bar.__enter__()
-
-    def advance(self, n: int = 1) -> None:
-        """Record ``n`` more items done."""
-        self.done += n
-        if self._bar is not None:
-            self._bar.update(n)
-        elif self.mode == "lines" and time.monotonic() - self._last >= self.interval_s:
-            self._line()
-
-    def _line(self) -> None:
-        self._last = time.monotonic()
-        of = f"/{self.total}" if self.total is not None else ""
-        if _STATE.fmt == "json":  # keep stderr pure JSON lines
-            extra = {"stage": self.label, "done": self.done, "total": self.total}
-            log.info("progress %s: %d%s", self.label, self.done, of, extra=extra)
-            return
-        self.stream.write(f"{self.label}: {self.done}{of}\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """Finish the bar, or print the final count line."""
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
-        elif self.mode == "lines":
-            self._line()
-            self.mode = "off"
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def progress(
-    total: int | None, label: str, stream: TextIO | None = None, interval_s: float = 5.0
-) -> Progress:
-    """A ``Progress`` fitted to where output goes: a bar on a terminal (not in CI formats or
-    ``TERM=dumb``), periodic lines when verbose, nothing under ``-q`` or otherwise."""
-    out = stream or _stream()
-    mode: Literal["bar", "lines", "off"] = "off"
-    if _STATE.quiet:
-        mode = "off"
-    elif _STATE.fmt == "text" and _isatty(out) and os.environ.get("TERM") != "dumb":
-        mode = "bar"
-    elif _STATE.verbosity >= 1 or _STATE.fmt == "github":
-        mode = "lines"
-    return Progress(total, label, mode, out, interval_s)

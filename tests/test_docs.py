@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from exporter.cli import EXIT_CODES_HELP, cli
-from exporter.config import load_config, schema_keys
+from exporter.config import load_config
+from exporter.config_schema import schema_keys
 from exporter.layout import FLAVORS
 
 ROOT = Path(__file__).resolve().parent.parent

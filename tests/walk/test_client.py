@@ -259,10 +259,10 @@ def test_429_on_every_attempt_raises_rate_limited_not_api_error():
 
 
 def test_gate_lets_every_waiter_through_without_exceeding_the_limit():
-    from exporter.client import _Gate
+    from exporter.ratelimit import Gate
 
     async def go() -> tuple[int, int]:
-        gate = _Gate(4)
+        gate = Gate(4)
         running = peak = 0
 
         async def one() -> None:
