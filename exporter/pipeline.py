@@ -212,10 +212,10 @@ class _Run:
         }
         self.wanted_users: set[str] = set()
         self.started = time.monotonic()
-        # --full, or another flavor or attachment mode, re-renders every page.
-        self.rerender_all = full or (
-            bool(self.state.options) and self.state.options != self.options
-        )
+        # --full, or another flavor or attachment mode, re-renders every page. Only the latter
+        # changes every file, so only it makes a dry run list every page as a change.
+        self.options_changed = bool(self.state.options) and self.state.options != self.options
+        self.rerender_all = full or self.options_changed
 
     async def run(self, connection: Any) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
@@ -478,7 +478,8 @@ class _Render:
             return "change"
         if rec.path != path:
             return "move"
-        if self.run.rerender_all or not (self.run.out / path).is_file():
+        forced = self.run.options_changed if self.run.dry_run else self.run.rerender_all
+        if forced or not (self.run.out / path).is_file():
             return "change"
         if (
             rec.slot != e.position

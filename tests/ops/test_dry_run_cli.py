@@ -39,3 +39,27 @@ def test_dry_run_lists_the_edited_page_and_writes_nothing(tmp_path, sandbox_fact
     assert "(was" not in result.stdout
     after = {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_dry_run_full_after_a_clean_export_lists_no_changes(tmp_path, sandbox_factory):
+    sandbox = sandbox_factory(seed=None, synthetic_pages=4)
+    sandbox.write_config(tmp_path / "config.yaml")
+    assert export(tmp_path).returncode == 0
+    result = export(tmp_path, "--dry-run", "--full")
+    assert result.returncode == 0, result.stderr
+    planned = [line for line in result.stdout.splitlines() if line.startswith(("add", "change"))]
+    assert planned == []
+    assert "0 exported" in result.stdout
+
+
+def test_dry_run_with_another_flavor_lists_every_page_as_a_change(tmp_path, sandbox_factory):
+    sandbox = sandbox_factory(seed=None, synthetic_pages=4)
+    sandbox.write_config(tmp_path / "config.yaml")
+    assert export(tmp_path).returncode == 0
+    pages = [
+        p for p in (tmp_path / "out" / "docs").rglob("*.md") if "confluence_id:" in p.read_text()
+    ]
+    result = export(tmp_path, "--dry-run", "--flavor", "obsidian")
+    assert result.returncode == 0, result.stderr
+    changes = [line for line in result.stdout.splitlines() if line.startswith("change")]
+    assert len(changes) == len(pages) > 0
