@@ -44,7 +44,7 @@ RECONCILE_EVERY = timedelta(days=7)
 FLUSH_EVERY_S = 5.0  # how often finished pages are saved to the manifest during a run
 PROCESS_POOL_MIN = 200  # pages to render before conversion moves to worker processes
 MAX_WORKERS = 4
-IO_THREADS = 8  # file writes fsync; several threads keep the disk busy while pages convert
+IO_THREADS = 4  # file writes and compares, off the event loop
 RENDER_WINDOW = 32
 
 
@@ -594,22 +594,28 @@ class _Render:
                 initializer=_worker_init,
                 initargs=(self._writer_args(),),
             )
-        # Pages in flight (converting or being written): enough to hide fsync latency, few
+        # Pages in flight (converting or being written): enough to keep the workers busy, few
         # enough that bodies held in memory stay small.
         window = asyncio.Semaphore(RENDER_WINDOW)
-        tasks: list[asyncio.Task[None]] = []  # all of them, so every outcome is collected
+        running: set[asyncio.Task[None]] = set()  # finished tasks are let go (20,000 add up)
+        failed: list[asyncio.Task[None]] = []  # an unexpected error ends the run
 
         def finished(task: asyncio.Task[None]) -> None:
             window.release()
+            running.discard(task)
+            if task.cancelled() or task.exception() is not None:
+                failed.append(task)
 
         with pool:
             for e in entries:
                 await window.acquire()
+                if failed:
+                    break
                 task = asyncio.ensure_future(self._render(e, pool, len(entries)))
-                tasks.append(task)
+                running.add(task)
                 task.add_done_callback(finished)
-            if tasks:
-                await _gather_all(tasks)
+            if running or failed:
+                await _gather_all([*running, *failed])
         self.fallback.shutdown()
         _WORKER.clear()
 
@@ -801,7 +807,7 @@ class _Render:
         try:
             # The temp file is opened only once a slot is held, so open files stay bounded.
             async with self.slots:
-                # The writer's rename-into-place fsyncs: run it off the event loop.
+                # Comparing and renaming the finished file is disk work: off the event loop.
                 target = self.writer.open_attachment(page_id, att.filename)
                 fh = target.__enter__()
                 try:

@@ -12,9 +12,12 @@ written, so a killed run leaves a manifest that never claims a file that is not 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
 import json
 import os
+import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -256,11 +259,17 @@ class State:
             self.flush_journal()
 
     def flush_journal(self) -> None:
-        """Append pending page changes to ``manifest.journal`` and fsync it."""
+        """Make the recorded pages' files durable, then append their records and fsync.
+
+        Page files are written without an fsync each (one per file cost ~9 ms, most of a big
+        export's write time); one sync of the output's file system here covers all of them,
+        so even after a power cut the journal never names a file whose bytes are not on disk.
+        """
         if not self._journal:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
+            sync_filesystem(self.dir)
             with open(self.journal_path, "a", encoding="utf-8") as fh:
                 fh.write("\n".join(self._journal) + "\n")
                 fh.flush()
@@ -294,6 +303,7 @@ class State:
                 fh.write(("" if n == 0 else ",\n") + record[1:-1])
             fh.write("\n}}\n")
 
+        sync_filesystem(self.out)  # the files the manifest names, before it names them
         _atomic_write_text(self.manifest_path, write)
         self.journal_path.unlink(missing_ok=True)  # folded into the manifest just written
         self._journal.clear()
@@ -323,6 +333,37 @@ class State:
 
     def drop_body(self, page_id: str) -> None:
         self._body_path(page_id).unlink(missing_ok=True)
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    """glibc's ``syncfs(fd)`` (Linux), or None where it does not exist."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        syncfs: Callable[[int], int] = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    return syncfs
+
+
+_SYNCFS = _load_syncfs() if sys.platform.startswith("linux") else None
+
+
+def sync_filesystem(path: Path) -> None:
+    """Flush every written file on ``path``'s file system to disk (``syncfs``; else ``sync``)."""
+    if _SYNCFS is not None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            fd = -1
+        if fd >= 0:
+            try:
+                if _SYNCFS(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+    sync = getattr(os, "sync", None)  # not on Windows, where NTFS journals metadata only
+    if sync is not None:
+        sync()
 
 
 def _atomic_write_text(path: Path, write: Callable[[TextIO], None]) -> None:

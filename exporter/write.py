@@ -251,8 +251,6 @@ class DocsWriter:
         try:
             with os.fdopen(fd, "wb") as fh:
                 yield fh
-                fh.flush()
-                os.fsync(fh.fileno())
             status = _compare_files(target, Path(tmp))
             if status != "unchanged" and not self.dry_run:
                 os.chmod(tmp, _FILE_MODE)
@@ -367,7 +365,11 @@ def _compare_files(target: Path, new: Path) -> WriteStatus:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, then ``os.replace``."""
+    """Write via a temp file in the same folder, then ``os.replace``.
+
+    No fsync per file: the state makes a batch of written files durable with one file-system
+    sync before its journal or manifest records them (``State.flush_journal``).
+    """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
@@ -378,8 +380,6 @@ def _atomic_write(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, target)
     except BaseException:

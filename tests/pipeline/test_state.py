@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from exporter.models import Page
@@ -61,3 +62,47 @@ def test_page_changes_are_journaled_between_saves_and_replayed_on_load(tmp_path:
     state.save()
     assert not state.journal_path.exists()
     assert set(State.load(tmp_path).pages) == {"2"}
+
+
+def test_written_files_are_synced_to_disk_before_the_journal_or_manifest_names_them(
+    tmp_path: Path, monkeypatch
+):
+    import exporter.state as state_module
+
+    events: list[str] = []
+    real_sync = state_module.sync_filesystem
+
+    def sync(path: Path) -> None:
+        real_sync(path)
+        journal = tmp_path / ".confluence-export" / "manifest.journal"
+        events.append("sync (journal has 2)" if _names(journal, "2") else "sync")
+
+    monkeypatch.setattr(state_module, "sync_filesystem", sync)
+    state = State.load(tmp_path)
+    state.set_page(PageRecord(id="2", space_key="ENG", title="B", path="docs/b.md"))
+    state.flush_journal()
+    assert events == ["sync"]
+    assert _names(state.journal_path, "2")
+    state.save()
+    assert events == ["sync", "sync (journal has 2)"]  # synced before the manifest replaced it
+    assert "2" in State.load(tmp_path).pages
+
+
+def test_on_linux_only_the_output_file_system_is_synced_not_every_disk(tmp_path: Path):
+    import sys
+
+    import exporter.state as state_module
+
+    if not sys.platform.startswith("linux"):
+        assert state_module._SYNCFS is None
+        return
+    assert state_module._SYNCFS is not None  # syncfs(2) found in libc
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        assert state_module._SYNCFS(fd) == 0
+    finally:
+        os.close(fd)
+
+
+def _names(journal: Path, page_id: str) -> bool:
+    return journal.exists() and f'"id": "{page_id}"' in journal.read_text()
