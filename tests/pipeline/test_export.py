@@ -223,13 +223,13 @@ def test_one_unwritable_page_makes_a_partial_export_that_the_next_run_completes(
 
 
 def test_conversion_in_worker_processes_gives_the_same_files(tmp_path, monkeypatch):
-    import exporter.pipeline as pipeline
+    import exporter.render as render
 
     store = new_store()
     small_space(store, pages=5)
     with serve(store) as served:
         run_export(served, tmp_path / "threads")
-        monkeypatch.setattr(pipeline, "PROCESS_POOL_MIN", 1)
+        monkeypatch.setattr(render, "PROCESS_POOL_MIN", 1)
         summary = run_export(served, tmp_path / "processes")
     assert summary.pages_exported == 6
     assert docs_files(tmp_path / "processes") == docs_files(tmp_path / "threads")

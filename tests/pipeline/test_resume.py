@@ -18,6 +18,7 @@ from .test_export import docs_files, run_export, small_space
 CHILD = """
 import sys
 from pathlib import Path
+import exporter.attachments as attachments
 import exporter.pipeline as pipeline
 from exporter.config import ApiConfig, Config, Endpoints, OutputConfig
 from exporter.httpauth import ApiTokenAuth
@@ -29,7 +30,7 @@ class Connection:
     site_url = base
     auth = ApiTokenAuth(email, token)
 
-pipeline.FLUSH_EVERY_S = 0.0  # save after every page, so the kill lands between saves
+attachments.FLUSH_EVERY_S = 0.0  # save after every page, so the kill lands between saves
 config = Config(
     site=base,
     spaces="all",

@@ -1,0 +1,232 @@
+"""Attachment downloads for one run, and the page records that list them.
+
+A rendered page's attachments download in the background while later pages render; its
+manifest entry is set only once they are on disk, so a killed run fetches them again. A page
+that did not change still gets new versions of its files (and, for ``attachments: all``, new
+files), and pages that link to another page's attachment get that file too. A failed download
+keeps its older file or is recorded without a path; either way the next run retries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from exporter.client import ConfluenceClient
+from exporter.errors import ApiError
+from exporter.models import Attachment, Page
+from exporter.scan import Scan
+from exporter.state import AttachmentRecord, PageRecord
+
+if TYPE_CHECKING:
+    from exporter.pipeline import Run
+    from exporter.write import DocsWriter
+
+__all__ = ["AttachmentDownloads", "gather_all"]
+
+# The run logs under one name, as it did before its stages had modules (JSON lines show it).
+log = logging.getLogger("exporter.pipeline")
+
+FLUSH_EVERY_S = 5.0  # how often finished pages are saved to the manifest during a run
+
+
+class AttachmentDownloads:
+    """Downloads attachments in background tasks, at most one open temp file per request slot."""
+
+    def __init__(
+        self,
+        run: Run,
+        client: ConfluenceClient,
+        writer: DocsWriter,
+        scans: dict[str, Scan],
+        listing: dict[str, dict[str, Attachment]],
+        io: Executor,
+    ) -> None:
+        self.run = run
+        self.state = run.state
+        self.client = client
+        self.writer = writer
+        self.scans = scans
+        self.listing = listing
+        self.io = io
+        self.pending: set[asyncio.Task[None]] = set()
+        self.errors: list[BaseException] = []  # errors of finished background tasks
+        # Downloads holding an open temp file: no more than the client can run at once.
+        self.slots = asyncio.Semaphore(client.concurrency)
+
+    def spawn(self, coro: Any) -> None:
+        """Run ``coro`` in the background; ``drain`` waits for it, ``cancel_pending`` stops it."""
+        task = asyncio.ensure_future(coro)
+        self.pending.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        """A background task ended: keep its error (retrieved now) for ``drain`` to raise."""
+        self.pending.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self.errors.append(error)
+
+    async def drain(self) -> None:
+        """Wait for every background task; raise the first error any of them ended with."""
+        while self.pending:
+            await gather_all(list(self.pending))
+        if self.errors:
+            raise self.errors[0]
+
+    async def cancel_pending(self) -> None:
+        """Cancel background downloads and collect their outcomes (no unretrieved errors)."""
+        while self.pending:
+            tasks = list(self.pending)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.pending.difference_update(tasks)
+
+    async def complete(self, record: PageRecord, wanted: set[str]) -> None:
+        """Download a rendered page's attachments, then record the page (files are on disk)."""
+        old = self.state.pages.get(record.id)
+        kept = {a.filename: a for a in (old.attachments if old else ())}
+        atts = await self._attachments(record.id, wanted, kept)
+        files = (record.path, *(a.path for a in atts if a.path))
+        self.state.set_page(dataclasses.replace(record, attachments=atts, files=files))
+        self.state.maybe_flush(FLUSH_EVERY_S)
+
+    def stale_attachments(self, page_id: str) -> set[str]:
+        """For an unchanged page: attachments to fetch (new versions; new files for ``all``)."""
+        rec = self.state.pages.get(page_id)
+        if rec is None or self.run.mode == "none":
+            return set()
+        listing = self.listing.get(page_id, {})
+        kept = {a.filename: a for a in rec.attachments}
+        wanted = set(kept) | (set(listing) if self.run.mode == "all" else set())
+        # A record without a path is an attachment whose download failed: fetch it again.
+        if all(fn in kept and kept[fn].path and fn in listing
+               and listing[fn].version == kept[fn].version for fn in wanted):  # fmt: skip
+            self.run.summary.attachments_unchanged += len(kept)
+            return set()
+        return wanted
+
+    async def refresh_attachments(self, page_id: str, wanted: set[str]) -> None:
+        """Download an unchanged page's stale attachments, then update its record."""
+        rec = self.state.pages[page_id]
+        listing = self.listing.get(page_id, {})
+        kept = {a.filename: a for a in rec.attachments}
+        self.writer.register_attachments(page_id, listing)
+        atts = await self._attachments(page_id, wanted, kept)
+        files = (rec.path, *(a.path for a in atts if a.path))
+        self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
+
+    async def extra_attachments(self, refs: set[tuple[str, str]]) -> None:
+        """Attachments of other pages that rendered pages link to (``refs``: owner id, filename)."""
+        by_owner: dict[str, set[str]] = {}
+        for owner, fn in refs:
+            rec = self.state.pages.get(owner)
+            done = {a.filename for a in rec.attachments if a.path} if rec is not None else set()
+            if rec is not None and rec.path and fn not in done:
+                by_owner.setdefault(owner, set()).add(fn)
+        for owner, names in by_owner.items():
+            rec = self.state.pages[owner]
+            kept = {a.filename: a for a in rec.attachments}
+            atts = await self._attachments(owner, names | set(kept), kept)
+            files = (rec.path, *(a.path for a in atts if a.path))
+            self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
+
+    async def _attachments(
+        self, page_id: str, wanted: set[str], kept: dict[str, AttachmentRecord]
+    ) -> tuple[AttachmentRecord, ...]:
+        listing = self.listing.get(page_id, {})
+        full = any(s.full for s in self.scans.values() if page_id in s.pages)
+        jobs = []
+        for fn in sorted(wanted):
+            att = listing.get(fn)
+            if att is None and (full or (fn in kept and kept[fn].path)):
+                if fn in kept and kept[fn].path:
+                    jobs.append(_done(kept[fn]))
+                else:
+                    self.run.summary.warnings += 1
+                    log.warning("Page %s links to attachment %r, which does not exist", page_id, fn)
+                continue
+            if att is None:
+                att = Attachment(id="", page_id=page_id, filename=fn,
+                                 download_path=f"/download/attachments/{page_id}/{quote(fn)}")  # fmt: skip
+            jobs.append(self._download(page_id, att, kept.get(fn)))
+        results = await gather_all(jobs)
+        return tuple(r for r in results if r is not None)
+
+    async def _download(
+        self, page_id: str, att: Attachment, old: AttachmentRecord | None
+    ) -> AttachmentRecord | None:
+        rel = f"docs/{self.writer.attachment_path(page_id, att.filename)}"
+        if (
+            old is not None
+            and old.path
+            and old.version == att.version
+            and (self.run.out / rel).is_file()
+        ):
+            self.run.summary.attachments_unchanged += 1
+            return old
+        loop = asyncio.get_running_loop()
+        try:
+            # The temp file is opened only once a slot is held, so open files stay bounded.
+            async with self.slots:
+                # Comparing and renaming the finished file is disk work: off the event loop.
+                target = self.writer.open_attachment(page_id, att.filename)
+                fh = target.__enter__()
+                try:
+                    size = await self.client.download_into(att.download_path, fh, att.size or None)
+                except BaseException as exc:
+                    await loop.run_in_executor(self.io, target.__exit__, type(exc), exc, None)
+                    raise
+                await loop.run_in_executor(self.io, target.__exit__, None, None, None)
+        except (ApiError, OSError) as exc:
+            if isinstance(exc, ApiError) and exc.status_code == 404 and await self._gone(att):
+                self.run.summary.warnings += 1
+                log.warning("Attachment %r of page %s is gone (404)", att.filename, page_id)
+                return None
+            page = Page(id=page_id, space_key="", title=f"attachment {att.filename}")
+            self.run.fail(page, str(exc), attachment=True)
+            for scan in self.scans.values():
+                if page_id in scan.pages:
+                    scan.failed = True
+            if old is not None and old.path and (self.run.out / old.path).is_file():
+                return old  # its older version stays on disk; the next run sees it is stale
+            # Recorded without a path: the next run sees it as missing and fetches it again.
+            return AttachmentRecord(att.id, att.filename, att.version, 0, "", att.media_type,
+                                    att.download_path)  # fmt: skip
+        self.run.summary.attachments_downloaded += 1
+        return AttachmentRecord(att.id, att.filename, att.version, size, rel, att.media_type,
+                                att.download_path)  # fmt: skip
+
+    async def _gone(self, att: Attachment) -> bool:
+        """Whether an attachment whose download answered 404 is also gone from its listing."""
+        if not att.id:
+            return True  # referenced by name only: it was never in the listing
+        try:
+            await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
+        except ApiError as exc:
+            return exc.status_code == 404
+        return False
+
+
+async def gather_all(aws: list[Any]) -> list[Any]:
+    """``asyncio.gather``, but when one fails the others are cancelled and awaited first.
+
+    Plain gather leaves the siblings running, and their later errors are never retrieved.
+    """
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def _done(value: AttachmentRecord) -> AttachmentRecord | None:
+    return value

@@ -1,0 +1,81 @@
+"""What an export run hands back: progress callbacks while it works, the summary when it ends.
+
+``export()`` returns an ``ExportSummary`` (a ``PartialExport`` carries one as ``summary``); the
+CLI prints it through ``report``. These are library API, importable from ``exporter.pipeline``
+too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, Literal
+
+__all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn"]
+
+ProgressFn = Callable[[str, int, int | None], None]  # (stage, done, total)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Failure:
+    """One page or attachment that could not be exported, and why."""
+
+    page_id: str
+    title: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlanItem:
+    """One change a run makes (or, with ``--dry-run``, would make); paths relative to OUT."""
+
+    action: Literal["add", "change", "move", "delete"]
+    page_id: str
+    title: str
+    path: str
+    old_path: str = ""
+
+
+@dataclasses.dataclass
+class ExportSummary:
+    """The run's counts (CONTRACT ``--summary-json``), its failures and what it changed."""
+
+    pages_exported: int = 0
+    pages_unchanged: int = 0
+    pages_deleted: int = 0
+    pages_failed: int = 0
+    attachments_downloaded: int = 0
+    attachments_unchanged: int = 0
+    attachments_failed: int = 0
+    requests: int = 0
+    retries: int = 0
+    points: int = 0
+    duration_s: float = 0.0
+    warnings: int = 0
+    failures: list[Failure] = dataclasses.field(default_factory=list)
+    plan: list[PlanItem] = dataclasses.field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``--summary-json`` document."""
+        return {
+            "pages": {
+                "exported": self.pages_exported,
+                "unchanged": self.pages_unchanged,
+                "deleted": self.pages_deleted,
+                "failed": self.pages_failed,
+            },
+            "attachments": {
+                "downloaded": self.attachments_downloaded,
+                "unchanged": self.attachments_unchanged,
+                "failed": self.attachments_failed,
+            },
+            "requests": self.requests,
+            "retries": self.retries,
+            "points": self.points,
+            "duration_s": round(self.duration_s, 3),
+            "warnings": self.warnings,
+            "failures": [dataclasses.asdict(f) for f in self.failures],
+            "dry_run": self.dry_run,
+            "plan": [dataclasses.asdict(p) for p in self.plan],
+        }
