@@ -98,6 +98,7 @@ class OutputConfig:
     flavor: Literal["gfm", "mkdocs", "docusaurus", "obsidian"] = "mkdocs"
     attachments: Literal["all", "referenced", "none"] = "referenced"
     blogposts: bool = False
+    reconcile_days: int = 7  # a full listing at least this often (catches lone deletions)
 
 
 @dataclass(frozen=True, slots=True)

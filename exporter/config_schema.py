@@ -303,6 +303,7 @@ SCHEMA = Section(
                 "flavor": _literal("gfm", "mkdocs", "docusaurus", "obsidian"),
                 "attachments": _literal("all", "referenced", "none"),
                 "blogposts": Bool(),
+                "reconcile_days": Int(minimum=0),
             }
         ),
         "api": Section(

@@ -35,8 +35,6 @@ __all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
 log = logging.getLogger(__name__)
 
-RECONCILE_EVERY = timedelta(days=7)
-
 
 def export(
     config: Config,
@@ -49,7 +47,7 @@ def export(
     dry_run: bool = False,
     progress: ProgressFn | None = None,
     connection: Any = None,
-    reconcile_every: timedelta = RECONCILE_EVERY,
+    reconcile_every: timedelta | None = None,
     client_options: dict[str, Any] | None = None,
 ) -> ExportSummary:
     """Export the configured spaces into ``out`` (default ``config.output.dir``).
@@ -71,7 +69,11 @@ def export(
         full=full,
         dry_run=dry_run,
         progress=progress,
-        reconcile_every=reconcile_every,
+        reconcile_every=(
+            timedelta(days=config.output.reconcile_days)
+            if reconcile_every is None
+            else reconcile_every
+        ),
         client_options=client_options or {},
     )
     summary = asyncio.run(run.run(connection))

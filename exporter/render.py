@@ -146,9 +146,22 @@ class Render:
             or rec.title != page.title
             or rec.labels != page.labels
             or touched.intersection(rec.links)
+            or self._lost_attachment(rec)
         ):
             return "change"
         return None
+
+    def _lost_attachment(self, rec: PageRecord) -> bool:
+        """Whether a full scan no longer lists a file the page has: it was deleted in Confluence.
+
+        Deleting an attachment leaves its page's version alone, so only a full scan (a periodic
+        reconcile) sees it; re-rendering the page drops the file unless the page still links it.
+        """
+        scan = self.scans.get(rec.space_key)
+        if scan is None or not scan.full or self.run.mode == "none":
+            return False
+        listed = self.listing.get(rec.id, {})
+        return any(a.path and a.filename not in listed for a in rec.attachments)
 
     async def execute(self) -> None:
         """Render what the plan says; with ``--dry-run`` only report it."""

@@ -110,6 +110,16 @@ def delete_page(call: Call) -> Reply:
     return Reply(b"", 204, media_type="text/plain")
 
 
+def delete_attachment(call: Call) -> Reply:
+    """``DELETE /__sandbox/attachments/{id}``: move a file to the trash (its page is unchanged)."""
+    store = call.sandbox.store
+    att = store.attachments.get(call.params["id"])
+    if att is None or att.status != "current":
+        raise _bad(f"No current attachment {call.params['id']}.", 404)
+    store.trash_attachment(att.id)
+    return Reply(b"", 204, media_type="text/plain")
+
+
 async def add_attachment(call: Call) -> Reply:
     """Add or replace a file: raw bytes with ``?filename=``, or JSON ``{filename, data_base64}``."""
     store = call.sandbox.store
@@ -164,5 +174,6 @@ def register(router: Router) -> None:
     router.add("PUT", "/__sandbox/pages/{id}", update_page)
     router.add("DELETE", "/__sandbox/pages/{id}", delete_page)
     router.add("POST", "/__sandbox/pages/{id}/attachments", add_attachment)
+    router.add("DELETE", "/__sandbox/attachments/{id}", delete_attachment)
     router.add("POST", "/__sandbox/clock", advance_clock)
     router.add("POST", "/__sandbox/faults", inject_faults)

@@ -259,6 +259,15 @@ class Store:
             self.revision += 1
             return record
 
+    def trash_attachment(self, attachment_id: str) -> AttachmentRecord:
+        """Move a file to the trash; as in Confluence, its page keeps its version and date."""
+        with self.lock:
+            att = self.attachments[attachment_id]
+            att.status = "trashed"
+            self.view_cache.clear()
+            self.revision += 1
+            return att
+
     # ---- queries ------------------------------------------------------------------------
 
     def space_by_id(self, space_id: str | int) -> SpaceRecord | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from walk.serve import USER, Served, new_store, serve
 
@@ -233,3 +235,26 @@ def test_conversion_in_worker_processes_gives_the_same_files(tmp_path, monkeypat
         summary = run_export(served, tmp_path / "processes")
     assert summary.pages_exported == 6
     assert docs_files(tmp_path / "processes") == docs_files(tmp_path / "threads")
+
+
+@pytest.mark.parametrize(("reconcile_days", "removed"), [(0, True), (7, False)])
+def test_attachment_deleted_from_an_unchanged_page_goes_at_the_next_reconcile(
+    tmp_path, reconcile_days, removed
+):
+    store = new_store()
+    ids = small_space(store, pages=2)
+    with serve(store) as served:
+        config = served.config(attachments="all")
+        config = dataclasses.replace(
+            config, output=dataclasses.replace(config.output, reconcile_days=reconcile_days)
+        )
+        out = tmp_path / "out"
+        export(config, out=out, connection=served.connection(), client_options=FAST)
+        unused = [p for p in docs_files(out) if p.endswith("unused1.bin")]
+        assert len(unused) == 1
+        att = next(a for a in store.attachments.values() if a.title == "unused1.bin")
+        httpx.delete(f"{served.base_url}/__sandbox/attachments/{att.id}").raise_for_status()
+        summary = export(config, out=out, connection=served.connection(), client_options=FAST)
+        assert summary.pages_exported == 0  # the page did not change
+        assert (unused[0] in docs_files(out)) is not removed
+        assert store.get(ids["p1"]).version.number == 1
