@@ -1,14 +1,18 @@
 """Benchmark: render a synthetic docs folder of N pages into a site and print the figures.
 
-    python bench/bench_site.py [--pages 2000] [--flavor mkdocs]
+    python bench/bench_site.py [--pages 2000] [--flavor mkdocs] [--docs EXPORTED_DOCS]
 
-Prints pages, seconds for a first render, seconds for an unchanged re-render, total site bytes
-and the size of the largest page (the sidebar of the whole export is in every page).
+Prints pages, seconds for a first render, for an unchanged re-render and for a re-render after
+one page changed (synthetic docs only), peak memory (this process and the largest worker), total
+site bytes, the size of the largest page (the sidebar of the whole export is in every page) and
+of the search index. ``--docs`` renders an existing docs folder instead (left unchanged; the
+render cache goes to ``.confluence-export/`` beside it, as for ``confluence-export site``).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import tempfile
 import time
@@ -70,29 +74,49 @@ def _page(title: str, n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=2000)
-    parser.add_argument("--flavor", default="gfm")
+    parser.add_argument("--flavor", default=None)
+    parser.add_argument("--docs", type=Path, default=None)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-site-"))
     try:
-        build(tmp / "docs", args.pages)
+        docs = args.docs or tmp / "docs"
+        if args.docs is None:
+            build(docs, args.pages)
         start = time.perf_counter()
-        report = render_site(tmp / "docs", tmp / "site", flavor=args.flavor)
+        report = render_site(docs, tmp / "site", flavor=args.flavor)
         first = time.perf_counter() - start
+        peak = _peak_mb()
         start = time.perf_counter()
-        again = render_site(tmp / "docs", tmp / "site", flavor=args.flavor)
+        again = render_site(docs, tmp / "site", flavor=args.flavor)
         second = time.perf_counter() - start
+        if args.docs is None:
+            page = docs / "space0" / "p1" / "index.md"
+            page.write_text(page.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+            start = time.perf_counter()
+            edited = render_site(docs, tmp / "site", flavor=args.flavor)
+            third = time.perf_counter() - start
         files = [p for p in (tmp / "site").rglob("*") if p.is_file()]
         total = sum(p.stat().st_size for p in files)
         largest = max(p.stat().st_size for p in files if p.suffix == ".html")
         index = (tmp / "site" / "search-index.js").stat().st_size
         print(f"pages              {report.pages}")
         print(f"first render       {first:.2f} s ({report.pages / first:.0f} pages/s)")
-        print(f"unchanged render   {second:.2f} s ({again.written} files written)")
+        print(f"peak memory        {peak[0]:.0f} MB (largest worker {peak[1]:.0f} MB)")
+        print(f"unchanged render   {second:.2f} s ({again.rendered} pages rendered)")
+        if args.docs is None:
+            print(f"one page edited    {third:.2f} s ({edited.rendered} pages rendered)")
         print(f"site size          {total / 1e6:.1f} MB in {len(files)} files")
         print(f"largest page       {largest / 1e3:.0f} KB")
-        print(f"search-index.js    {index / 1e3:.0f} KB")
+        print(f"search-index.js    {index / 1e6:.1f} MB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _peak_mb() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest child (ru_maxrss is in KB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own / 1024, children / 1024
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def site_command(docs_dir: Path, site_dir: Path, flavor: str | None, site_name: 
     """Render the navigable static site from an exported docs folder."""
     report = render_site(docs_dir, site_dir, flavor=flavor, site_name=site_name)
     click.echo(
-        f"Site: {report.pages} pages, {report.files} files ({report.flavor} flavor); "
+        f"Site: {report.pages} pages ({report.rendered} rendered), {report.files} files ({report.flavor} flavor); "
         f"{report.written} written, {report.removed} removed."
     )
     for broken in report.broken_links:

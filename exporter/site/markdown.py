@@ -108,10 +108,11 @@ class MarkdownRenderer:
             md.use(docusaurus_plugin)
         self.md = md
 
-    def render(self, page: DocPage, links: LinkIndex) -> RenderedBody:
-        """Render ``page`` to sanitized HTML with links relative to its site path."""
+    def render(self, page: DocPage, links: LinkIndex, body: str | None = None) -> RenderedBody:
+        """Render ``page`` (or its Markdown ``body`` when given) to sanitized HTML, with links
+        relative to its site path."""
         env = {"links": links, "source": page.source}
-        tokens = self.md.parse(page.body, env)
+        tokens = self.md.parse(page.body if body is None else body, env)
         toc = tuple(
             Heading(int(tok.tag[1]), str(tok.attrGet("id") or ""), _inline_text(tokens[i + 1]))
             for i, tok in enumerate(tokens)

@@ -71,6 +71,12 @@ class SiteWriter:
                 "Check the folder's permissions and free space."
             ) from exc
 
+    def keep(self, rel: str) -> None:
+        """Count ``rel`` as part of this render without writing it (it is already up to date)."""
+        if rel in self.files:
+            raise OutputError(f"Two site files map to {rel}; rename one of the docs files.")
+        self.files.add(rel)
+
     def finish(self) -> None:
         """Delete files and empty folders that this render did not write."""
         try:

@@ -3,12 +3,18 @@
 Reads the docs tree (``source``), renders each page's Markdown to sanitized HTML (``markdown``),
 wraps it in the jinja2 templates of ``templates/site`` with the sidebar, breadcrumbs,
 previous/next and table of contents (``nav``), writes the search index (``search``) and copies
-attachments. Output bytes depend only on the docs, so two renders are byte-identical.
+attachments. Output bytes depend only on the docs, so two renders are byte-identical; pages whose
+Markdown and site structure are unchanged since the last render are reused (``cache``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing as mp
+import os
 import posixpath
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,12 +23,13 @@ from markupsafe import Markup
 
 import exporter
 from exporter.errors import ConfigError, OutputError
+from exporter.site.cache import CachedPage, RenderCache, cache_path, fingerprint, load_cache
 from exporter.site.links import LinkIndex, relative_url
 from exporter.site.markdown import MarkdownRenderer, pygments_css
 from exporter.site.nav import NavContext, Sidebar
 from exporter.site.output import MARKER, SiteWriter
-from exporter.site.search import SearchDoc, search_index_js
-from exporter.site.source import FLAVORS, DocPage, DocsTree, detect_flavor, read_docs
+from exporter.site.search import SearchDoc, body_share, search_entry
+from exporter.site.source import FLAVORS, DocPage, DocsTree, detect_flavor, page_body, read_docs
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SiteReport", "render_site", "templates_dir"]
 
@@ -32,6 +39,9 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; form-action 'none'"
 )
 STATIC_FILES = ("site.css", "site.js", "search.js")
+POOL_MIN_PAGES = 200  # pages to render before rendering moves to worker processes
+POOL_CHUNK = 8  # pages per task sent to a worker
+MAX_WORKERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,7 @@ class SiteReport:
     written: int  # site files whose bytes changed
     removed: int  # stale site files deleted
     broken_links: tuple[str, ...] = ()  # "source.md: url" for links that resolve to nothing
+    rendered: int = 0  # pages rendered from Markdown (the others were unchanged: reused)
 
 
 def templates_dir() -> Path:
@@ -77,39 +88,18 @@ def render_site(
     writer = SiteWriter(site_dir)
     writer.check_target(docs_dir)
 
-    links = LinkIndex.build(tree)
-    renderer = MarkdownRenderer(flavor)
-    nav = NavContext(tree)
-    sidebar = Sidebar(nav)
-    templates = _environment()
-    page_template = templates.get_template("page.html")
-    # Theme files first: they also mark the folder as ours if this render stops half-way.
-    static = templates_dir() / "static"
-    for filename in STATIC_FILES:
-        writer.add(f"_static/{filename}", static / filename)
-    writer.add("_static/pygments.css", pygments_css())
-    writer.add(".nojekyll", b"")
-    not_found = templates.get_template("404.html").render(
-        site_name=name,
-        root="",
-        home_href="index.html",
-        csp=CONTENT_SECURITY_POLICY,
-        page=tree.pages[0],
-    )
-    writer.add("404.html", not_found)
-    search_docs: list[SearchDoc] = []
-    for page in tree.pages:
-        body = renderer.render(page, links)
-        context = _page_context(page, body, nav, name, docs_dir)
-        html = page_template.render(nav_html=Markup(sidebar.html(page)), **context)
-        writer.add(page.output, html)
-        crumbs = [c.title for c in nav.breadcrumbs(page)[1:]]
-        search_docs.append(SearchDoc(page.title, page.output, " › ".join(crumbs), body.text))
-
-    for rel in tree.files:
-        writer.add(rel, docs_dir / rel)
-    writer.add(MARKER, search_index_js(search_docs))
-    writer.finish()
+    pages = _PageRenderer(tree, docs_dir, flavor, name, LinkIndex.build(tree))
+    _write_theme(writer, pages.templates, name, tree.pages[0])
+    key = fingerprint(tree, docs_dir, flavor=flavor, site_name=name, templates=templates_dir())
+    path = cache_path(docs_dir, site_dir)
+    cached = load_cache(path, key, site_dir / MARKER)
+    with RenderCache(path, key) as cache:
+        rendered, broken = _write_pages(tree, pages, writer, cache, cached)
+        for rel in tree.files:
+            writer.add(rel, docs_dir / rel)
+        writer.add(MARKER, cache.close_index())
+        writer.finish()
+        cache.commit()
     return SiteReport(
         site_dir=site_dir,
         flavor=flavor,
@@ -117,8 +107,116 @@ def render_site(
         files=len(tree.files),
         written=writer.written,
         removed=writer.removed,
-        broken_links=tuple(dict.fromkeys(links.broken)),
+        broken_links=tuple(dict.fromkeys(broken)),
+        rendered=rendered,
     )
+
+
+def _write_theme(
+    writer: SiteWriter, templates: jinja2.Environment, name: str, home: DocPage
+) -> None:
+    """The static files and the 404 page. Written first: they also mark the folder as ours if
+    this render stops half-way."""
+    static = templates_dir() / "static"
+    for filename in STATIC_FILES:
+        writer.add(f"_static/{filename}", static / filename)
+    writer.add("_static/pygments.css", pygments_css())
+    writer.add(".nojekyll", b"")
+    not_found = templates.get_template("404.html").render(
+        site_name=name, root="", home_href="index.html", csp=CONTENT_SECURITY_POLICY, page=home
+    )
+    writer.add("404.html", not_found)
+
+
+def _write_pages(
+    tree: DocsTree,
+    pages: _PageRenderer,
+    writer: SiteWriter,
+    cache: RenderCache,
+    cached: dict[str, CachedPage],
+) -> tuple[int, list[str]]:
+    """Write every page in tree order, reusing each cached page whose Markdown is unchanged and
+    whose HTML is still there; returns how many were rendered and all pages' broken links."""
+    reused = {
+        page.source: hit
+        for page in tree.pages
+        if (hit := cached.pop(page.source, None))
+        and hit.digest == page.digest
+        and (writer.site_dir / page.output).is_file()
+    }
+    todo = [page for page in tree.pages if page.source not in reused]
+    broken: list[str] = []
+    with _rendering(pages, todo) as results:
+        for page in tree.pages:
+            done = reused.pop(page.source, None)
+            if done is not None:
+                writer.keep(page.output)  # same inputs, so the same bytes as a render
+            else:
+                html, done = next(results)
+                writer.add(page.output, html)
+            broken.extend(done.broken)
+            cache.add(page.source, done)
+    return len(todo), broken
+
+
+class _PageRenderer:
+    """Everything shared by the pages of one render: Markdown renderer, nav, templates."""
+
+    def __init__(
+        self, tree: DocsTree, docs_dir: Path, flavor: str, site_name: str, links: LinkIndex
+    ) -> None:
+        self.docs_dir = docs_dir
+        self.site_name = site_name
+        self.links = links
+        self.renderer = MarkdownRenderer(flavor)
+        self.nav = NavContext(tree)
+        self.sidebar = Sidebar(self.nav)
+        self.templates = _environment()
+        self.page_template = self.templates.get_template("page.html")
+        self.share = body_share(len(tree.pages))
+
+    def render(self, page: DocPage) -> tuple[str, CachedPage]:
+        """The page's HTML, and what the cache keeps of it (broken links, search entry)."""
+        before = len(self.links.broken)
+        body = self.renderer.render(page, self.links, page_body(self.docs_dir, page))
+        context = _page_context(page, body, self.nav, self.site_name, self.docs_dir)
+        html = self.page_template.render(nav_html=Markup(self.sidebar.html(page)), **context)
+        crumbs = " › ".join(c.title for c in self.nav.breadcrumbs(page)[1:])
+        entry = search_entry(SearchDoc(page.title, page.output, crumbs, body.text), self.share)
+        broken = tuple(self.links.broken[before:])
+        del self.links.broken[before:]  # kept per page in the cache, not twice here
+        return html, CachedPage(page.digest, broken, entry.encode("utf-8"))
+
+
+_FORKED: dict[str, _PageRenderer] = {}  # the render a forked worker process inherits
+
+
+@contextlib.contextmanager
+def _rendering(
+    pages: _PageRenderer, todo: list[DocPage]
+) -> Iterator[Iterator[tuple[str, CachedPage]]]:
+    """``pages.render`` over ``todo``, results in order: in forked worker processes when there
+    are many pages (Markdown, Pygments and sanitizing are CPU-bound), else in this one."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(todo) < POOL_MIN_PAGES or workers < 2 or "fork" not in mp.get_all_start_methods():
+        yield map(pages.render, todo)
+        return
+    # fork: workers inherit the renderer, nav and templates instead of rebuilding them.
+    _FORKED["pages"] = pages
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+    try:
+        yield pool.map(_render_forked, todo, chunksize=POOL_CHUNK)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown()
+    finally:
+        _FORKED.clear()
+
+
+def _render_forked(page: DocPage) -> tuple[str, CachedPage]:
+    return _FORKED["pages"].render(page)
 
 
 def _with_home(tree: DocsTree, name: str) -> DocsTree:

@@ -9,6 +9,7 @@ YAML front matter on every page.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ __all__ = [
     "SiteNode",
     "detect_flavor",
     "output_path",
+    "page_body",
     "read_docs",
     "split_front_matter",
 ]
@@ -38,6 +40,8 @@ SKIPPED_FILES = frozenset({"_category_.json", "_category_.yml", "mkdocs.yml"})
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\r?\n|\Z)")
 _WIKILINK = re.compile(r"!?\[\[[^\]\n]+\]\]")
+# libyaml when PyYAML was built with it: front matter of 20,000 pages parses ~10x faster.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,7 @@ class DocPage:
     source: str  # docs-relative POSIX path of the .md file, e.g. "ENG/guide/index.md"
     output: str  # site-relative POSIX path of its HTML, e.g. "ENG/guide/index.html"
     title: str
-    body: str  # Markdown without front matter
+    body: str  # Markdown without front matter ("" when left on disk: see ``body_start``)
     position: int | None = None
     source_url: str = ""
     updated: str = ""
@@ -55,6 +59,8 @@ class DocPage:
     labels: tuple[str, ...] = ()
     space: str = ""
     assets: tuple[str, ...] = ()  # docs-relative paths of the files in its .assets folder
+    digest: str = ""  # sha256 of the file's bytes: an unchanged page can skip re-rendering
+    body_start: int = -1  # >= 0: the body is the file's text from here on (not held in memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1) or "") or {}
+        meta = yaml.load(match.group(1) or "", Loader=_YAML_LOADER) or {}  # a safe loader
     except yaml.YAMLError:
         return {}, text
     return (meta if isinstance(meta, dict) else {}), text[match.end() :]
@@ -102,6 +108,18 @@ def output_path(source: str) -> str:
     if path.name in INDEX_NAMES:
         return str(path.parent / "index.html") if str(path.parent) != "." else "index.html"
     return str(path.with_suffix(".html"))
+
+
+def page_body(docs_dir: Path, page: DocPage) -> str:
+    """The Markdown body of ``page``: read again from disk when ``read_docs`` left it there."""
+    if page.body_start < 0:
+        return page.body
+    return _decode((docs_dir / page.source).read_bytes())[page.body_start :]
+
+
+def _decode(raw: bytes) -> str:
+    """A page's text as text-mode reading gives it: UTF-8 (bad bytes replaced), ``\n`` newlines."""
+    return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def detect_flavor(docs_dir: Path) -> str:
@@ -122,7 +140,11 @@ def detect_flavor(docs_dir: Path) -> str:
 
 
 def read_docs(docs_dir: Path) -> DocsTree:
-    """Scan ``docs_dir`` into a :class:`DocsTree`, ordering siblings by position then title."""
+    """Scan ``docs_dir`` into a :class:`DocsTree`, ordering siblings by position then title.
+
+    Page bodies are not kept (20,000 pages of Markdown would be held until the render ends);
+    :func:`page_body` reads one again when it is rendered.
+    """
     if not docs_dir.is_dir():
         raise ConfigError(
             f"Docs folder {docs_dir} does not exist. Run `confluence-export export` first, "
@@ -240,7 +262,8 @@ def _web_url(value: object) -> str:
 
 
 def _read_page(docs_dir: Path, rel: PurePosixPath) -> DocPage:
-    text = (docs_dir / rel).read_text(encoding="utf-8", errors="replace")
+    raw = (docs_dir / rel).read_bytes()
+    text = _decode(raw)
     meta, body = split_front_matter(text)
     title = _as_text(meta.get("title") or meta.get("sidebar_label")).strip()
     heading = _H1.match(body)
@@ -264,7 +287,7 @@ def _read_page(docs_dir: Path, rel: PurePosixPath) -> DocPage:
         source=str(rel),
         output=output_path(str(rel)),
         title=title,
-        body=body,
+        body="",
         position=position,
         source_url=_web_url(meta.get("source_url")),
         updated=_as_text(meta.get("updated")),
@@ -272,4 +295,6 @@ def _read_page(docs_dir: Path, rel: PurePosixPath) -> DocPage:
         labels=tuple(str(x) for x in labels) if isinstance(labels, list | tuple) else (),
         space=_as_text(meta.get("space")),
         assets=tuple(assets),
+        digest=hashlib.sha256(raw).hexdigest(),
+        body_start=len(text) - len(body),
     )

@@ -151,3 +151,24 @@ def test_served_under_sub_path_sidebar_and_search_work(page: Page, served: str) 
     page.goto(served + "ops/runbook.html")
     _search_reaches_the_only_page_with_the_word(page)
     assert page.url == served + "eng/guide/deep/deeper.html"
+
+
+def test_search_finds_a_word_past_the_verbatim_body_of_a_big_site(
+    page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("exporter.site.search.TOTAL_BODY_CHARS", 0)  # as if the site were huge
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("---\ntitle: Home\n---\nWelcome.\n", encoding="utf-8")
+    filler = "Filler words here. " * 100  # past MIN_BODY_CHARS, the page keeps only its words
+    long_page = f"---\ntitle: Long page\n---\n{filler}The word Vérïtasquux is far down.\n"
+    (docs / "long.md").write_text(long_page, encoding="utf-8")
+    render_site(docs, tmp_path / "site")
+    index = (tmp_path / "site/search-index.js").read_text(encoding="utf-8")
+    assert "Vérïtasquux" not in index and " veritasquux" in index
+    page.goto((tmp_path / "site/index.html").as_uri())
+    page.fill("#search-input", "VERITASQU")
+    results = page.locator("#search-results li a")
+    results.first.wait_for()
+    assert results.count() == 1 and results.first.inner_text() == "Long page"
+    assert page.locator("#search-results .result-snippet").first.inner_text().startswith("Filler")

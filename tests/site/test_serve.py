@@ -86,7 +86,10 @@ def test_site_command_renders_and_says_where_to_open(tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = CliRunner().invoke(site_command, [str(docs), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Site: 10 pages, 2 files (docusaurus flavor); 19 written, 0 removed." in result.output
+    assert (
+        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 19 written, 0 removed."
+        in result.output
+    )
     assert (out / "index.html").resolve().as_uri() in result.output
 
 

@@ -23,7 +23,9 @@
   function load() {
     if (entries === null && window.__SEARCH_INDEX__) {
       entries = window.__SEARCH_INDEX__.docs.map(function (doc) {
-        return { doc: doc, title: fold(doc.t), body: fold(doc.b), path: fold(doc.p || "") };
+        // "w": the page's other words, past the body text the index keeps verbatim.
+        var body = doc.w ? fold(doc.b) + " " + fold(doc.w) : fold(doc.b);
+        return { doc: doc, title: fold(doc.t), body: body, path: fold(doc.p || "") };
       });
     }
     return entries || [];
