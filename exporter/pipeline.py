@@ -201,7 +201,7 @@ class Run:
             self.summary.points = client.stats.points
             await client.aclose()
         if not self.dry_run and self.fmt in ("site", "both"):
-            _render_site(self.out)
+            _render_site(self.out, self.progress)
 
     def tree(self, scans: list[Scan]) -> NavTree:
         """The exported tree: scanned spaces, plus (with ``--space``) the others as recorded."""
@@ -228,13 +228,23 @@ class Run:
             self.summary.pages_failed += 1
 
 
-def _render_site(out: Path) -> None:
+def _render_site(out: Path, progress: ProgressFn) -> None:
     try:
         from exporter.site import render_site
     except ImportError:
         log.warning("The static site renderer is not available; only docs/ was written.")
         return
-    render_site(out / "docs", out / "site")
+    started = time.monotonic()
+    report = render_site(
+        out / "docs", out / "site", progress=lambda done, total: progress("site", done, total)
+    )
+    log.info(
+        "Site rendered in %.1f s: %d page(s) (%d rendered), %d file(s) written",
+        time.monotonic() - started,
+        report.pages,
+        report.rendered,
+        report.written,
+    )
 
 
 def _remove_leftovers(out: Path) -> None:

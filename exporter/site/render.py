@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,12 +71,17 @@ def templates_dir() -> Path:
 
 
 def render_site(
-    docs_dir: Path, site_dir: Path, *, flavor: str | None = None, site_name: str | None = None
+    docs_dir: Path,
+    site_dir: Path,
+    *,
+    flavor: str | None = None,
+    site_name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SiteReport:
     """Render the docs folder ``docs_dir`` into a static site in ``site_dir``.
 
     ``flavor`` is detected from the docs folder when not given; ``site_name`` defaults to the
-    title of the top index page.
+    title of the top index page. ``progress(done, total)`` is called as pages are rendered.
     """
     if flavor is not None and flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
@@ -94,7 +99,7 @@ def render_site(
     path = cache_path(docs_dir, site_dir)
     cached = load_cache(path, key, site_dir / MARKER)
     with RenderCache(path, key) as cache:
-        rendered, broken = _write_pages(tree, pages, writer, cache, cached)
+        rendered, broken = _write_pages(tree, pages, writer, cache, cached, progress)
         for rel in tree.files:
             writer.add(rel, docs_dir / rel)
         writer.add(MARKER, cache.close_index())
@@ -134,6 +139,7 @@ def _write_pages(
     writer: SiteWriter,
     cache: RenderCache,
     cached: dict[str, CachedPage],
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, list[str]]:
     """Write every page in tree order, reusing each cached page whose Markdown is unchanged and
     whose HTML is still there; returns how many were rendered and all pages' broken links."""
@@ -146,6 +152,7 @@ def _write_pages(
     }
     todo = [page for page in tree.pages if page.source not in reused]
     broken: list[str] = []
+    count = 0
     with _rendering(pages, todo) as results:
         for page in tree.pages:
             done = reused.pop(page.source, None)
@@ -154,6 +161,9 @@ def _write_pages(
             else:
                 html, done = next(results)
                 writer.add(page.output, html)
+                count += 1
+                if progress is not None:
+                    progress(count, len(todo))
             broken.extend(done.broken)
             cache.add(page.source, done)
     return len(todo), broken

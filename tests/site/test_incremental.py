@@ -152,3 +152,13 @@ def test_worker_processes_render_the_same_bytes_as_one_process(
     assert len(pools) == 1 and pooled.rendered == PAGES
     assert pooled.broken_links == serial.broken_links == ("ops/runbook.md: gone.md",)
     assert _tree(tmp_path / "pooled") == _tree(tmp_path / "serial")
+
+
+def test_progress_counts_the_pages_rendered_and_stays_silent_when_none_are(tmp_path: Path) -> None:
+    docs = build_docs(tmp_path, "gfm")
+    calls: list[tuple[int, int]] = []
+    render_site(docs, tmp_path / "site", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(n, PAGES) for n in range(1, PAGES + 1)]
+    calls.clear()
+    render_site(docs, tmp_path / "site", progress=lambda done, total: calls.append((done, total)))
+    assert calls == []
