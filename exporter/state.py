@@ -13,7 +13,6 @@ written, so a killed run leaves a manifest that never claims a file that is not 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import dataclasses
 import json
 import os
@@ -336,16 +335,17 @@ class State:
 
 
 def _load_syncfs() -> Callable[[int], int] | None:
-    """glibc's ``syncfs(fd)`` (Linux), or None where it does not exist."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        syncfs: Callable[[int], int] = libc.syncfs
+    """``syncfs(fd)`` from the C library this process runs on (Linux), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:  # dlopen(NULL): the symbols already loaded, libc's among them (glibc and musl)
+        syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
         return None
     return syncfs
 
 
-_SYNCFS = _load_syncfs() if sys.platform.startswith("linux") else None
+_SYNCFS = _load_syncfs()
 
 
 def sync_filesystem(path: Path) -> None:
