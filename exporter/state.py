@@ -303,7 +303,7 @@ class State:
             fh.write("\n}}\n")
 
         sync_filesystem(self.out)  # the files the manifest names, before it names them
-        _atomic_write_text(self.manifest_path, write)
+        _atomic_write(self.manifest_path, write, text=True)
         self.journal_path.unlink(missing_ok=True)  # folded into the manifest just written
         self._journal.clear()
         self._dirty = False
@@ -317,7 +317,8 @@ class State:
     def put_body(self, page_id: str, version: int, body: str) -> None:
         """Cache a page's storage body (compressed, tagged with its version)."""
         blob = f"{version}\n{body}".encode()
-        _atomic_write(self._body_path(page_id), zlib.compress(blob, 6), sync=False)
+        data = zlib.compress(blob, 6)
+        _atomic_write(self._body_path(page_id), lambda fh: fh.write(data), sync=False)
 
     def get_body(self, page_id: str, version: int | None = None) -> str | None:
         """The cached body, or None when missing, damaged, or of another version."""
@@ -366,28 +367,16 @@ def sync_filesystem(path: Path) -> None:
         sync()
 
 
-def _atomic_write_text(path: Path, write: Callable[[TextIO], None]) -> None:
-    """Write a text file through ``write(fh)`` into a temp file, fsync, then rename."""
+def _atomic_write(
+    path: Path, write: Callable[[Any], object], *, text: bool = False, sync: bool = True
+) -> None:
+    """Write a file through ``write(fh)`` into a temp file (fsync'd unless ``sync`` is False),
+    then rename it into place."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "w" if text else "wb", encoding="utf-8" if text else None) as fh:
             write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {path}: {exc.strerror}. Check permissions and free space."
-        ) from exc
-
-
-def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
             if sync:
                 fh.flush()
                 os.fsync(fh.fileno())

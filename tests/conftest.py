@@ -26,6 +26,19 @@ def sample_seed() -> str | Path:
     return "sample"
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxHandle]:
     """A sandbox serving the sample seed (or the tiny seed while the sample is missing)."""

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from exporter.sandbox import SandboxOptions, build_sandbox
 from exporter.sandbox.store import Store
-from tests.e2e.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, current_content, shared_build
+from tests.e2e.helpers import ARTIFACTS, current_content, shared_build
 
 pytestmark = pytest.mark.timeout(300)
 SUB_PATH = "/project/"
@@ -84,14 +84,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     store = build_sandbox(SandboxOptions(seed="sample")).store
     word, page = _unique_word(store, out / "site")
     return Demo(out, facts["stdout"], _deep_chain(store), word, page)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

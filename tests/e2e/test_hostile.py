@@ -7,19 +7,16 @@ import re
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import Browser, Dialog, sync_playwright
+from playwright.sync_api import Browser, Dialog
 
 from exporter.sandbox import SandboxOptions, start_sandbox
 from tests.e2e.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     FLAVORS,
     HOSTILE_SEED,
     STATE_DIR,
@@ -272,14 +269,6 @@ def test_no_relative_link_in_the_hostile_export_leaves_out(hostile: Hostile) -> 
         if problem.startswith("leaves the output folder")
     ]
     assert leaving == []
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _dialogs_opening(browser: Browser, urls: list[str]) -> list[str]:
