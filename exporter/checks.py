@@ -8,6 +8,7 @@ from exporter.auth import CheckRow, auth_report, connect
 from exporter.client import ConfluenceClient
 from exporter.config import Config, require_settings
 from exporter.errors import ExportError
+from exporter.walk import readable_spaces
 
 __all__ = ["run_checks"]
 
@@ -37,9 +38,10 @@ def _space_rows(config: Config) -> list[CheckRow]:
             connection.wiki_base, connection.auth, timeout=config.api.timeout_s
         ) as client:
             if config.spaces == "all":
-                found = [s async for s in client.paginate_v2("/api/v2/spaces", {"limit": 250})]
-                detail = f"{len(found)} readable space(s)"
-                return [CheckRow("spaces: all", "ok" if found else "fail", detail)]
+                types = config.space_types
+                listed = [s async for s in readable_spaces(client, types)]
+                detail = f"{len(listed)} readable space(s) of type {', '.join(types)}"
+                return [CheckRow("spaces: all", "ok" if listed else "fail", detail)]
             keys = [s.key for s in config.spaces]
             found = [
                 s

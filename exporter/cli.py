@@ -307,10 +307,18 @@ def spaces_command(state: Context) -> None:
         async with ConfluenceClient(connection.wiki_base, connection.auth) as client:
             return [s async for s in client.paginate_v2("/api/v2/spaces", {"limit": 250})]
 
-    for space in sorted(asyncio.run(listing()), key=lambda s: s.get("key", "")):
-        click.echo(
-            f"{space.get('key', ''):<12} {space.get('type', ''):<10} {space.get('name', '')}"
-        )
+    spaces = sorted(asyncio.run(listing()), key=lambda s: s.get("key", ""))
+    rows = [(str(s.get("key", "")), _space_type(s), str(s.get("name", ""))) for s in spaces]
+    key_width = max([12, *(len(r[0]) for r in rows)])
+    type_width = max([10, *(len(r[1]) for r in rows)])
+    for key, kind, name in rows:
+        click.echo(f"{key:<{key_width}} {kind:<{type_width}} {name}".rstrip())
+
+
+def _space_type(space: dict[str, Any]) -> str:
+    """The type column of ``spaces``: ``knowledge_base``, ``personal``..., archived marked."""
+    kind = str(space.get("type") or "global")
+    return f"{kind} (archived)" if space.get("status") == "archived" else kind
 
 
 @cli.command("check", epilog=EXIT_CODES_HELP)

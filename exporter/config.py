@@ -25,6 +25,7 @@ from exporter.errors import ConfigError
 __all__ = [
     "DEFAULT_CONFIG_NAME",
     "DEFAULT_SCOPES",
+    "DEFAULT_SPACE_TYPES",
     "ApiConfig",
     "AuthConfig",
     "Config",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 APP_NAME = "confluence-export"
+DEFAULT_SPACE_TYPES: tuple[str, ...] = ("global", "collaboration", "knowledge_base")
 DEFAULT_CONFIG_NAME = "config.yaml"
 
 DEFAULT_SCOPES: tuple[str, ...] = (
@@ -114,6 +116,9 @@ class Config:
     cloud_id: str | None = None
     auth: AuthConfig = field(default_factory=AuthConfig)
     spaces: tuple[SpaceSelection, ...] | Literal["all"] = "all"
+    # which space types ``spaces: all`` covers; a space named in ``spaces`` is exported whatever
+    # its type (or status)
+    space_types: tuple[str, ...] = DEFAULT_SPACE_TYPES
     output: OutputConfig = field(default_factory=OutputConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     source: Path | None = None  # the file it was loaded from
@@ -287,6 +292,7 @@ def _build(values: dict[str, Any], source: Path | None) -> Config:
         cloud_id=values.get("cloud_id"),
         auth=AuthConfig(**auth),
         spaces=cast(Any, spaces),
+        space_types=tuple(values.get("space_types") or DEFAULT_SPACE_TYPES),
         output=OutputConfig(**output),
         api=ApiConfig(**api),
         source=source,

@@ -18,8 +18,10 @@ __all__ = [
     "INVALID",
     "SCHEMA",
     "SPACE_FIELDS",
+    "SPACE_TYPES",
     "Bool",
     "Choice",
+    "ChoiceList",
     "Expanded",
     "Field",
     "Float",
@@ -183,6 +185,26 @@ class StrList(Field):
         return tuple(items) if len(items) == len(value) else INVALID
 
 
+class ChoiceList(StrList):
+    """A list of strings, each one of ``values``; a single string means a list of one."""
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        self.values = values
+        self.expected = "a list of " + ", ".join(values)
+
+    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
+        items = super().convert(value, path, problems, base)
+        if items is INVALID:
+            return INVALID
+        if not items:
+            problems.append(f"{path}: expected at least one of {', '.join(self.values)}")
+            return INVALID
+        wrong = [item for item in items if item not in self.values]
+        for item in wrong:
+            problems.append(f"{path}: {item!r} is not one of {', '.join(self.values)}")
+        return INVALID if wrong else items
+
+
 class PathField(Field):
     """A filesystem path; ``~`` is expanded and relative paths in a file follow the file."""
 
@@ -268,6 +290,8 @@ def _literal(*values: str) -> Choice:
     return Choice(values)
 
 
+SPACE_TYPES = ("global", "collaboration", "knowledge_base", "personal")
+
 SPACE_FIELDS = Section(
     {
         "key": Str(nullable=False),
@@ -296,6 +320,7 @@ SCHEMA = Section(
             }
         ),
         "spaces": Spaces(SPACE_FIELDS),
+        "space_types": ChoiceList(SPACE_TYPES),
         "output": Section(
             {
                 "dir": PathField(),

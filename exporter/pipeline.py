@@ -172,7 +172,9 @@ class Run:
             if batch:
                 walker.batch = int(batch)
             walker.users.update(self.state.users)
-            selected = await walker.select_spaces(self.config.spaces, self.only)
+            selected = await walker.select_spaces(
+                self.config.spaces, self.only, self.config.space_types
+            )
             scans = []
             for sel in selected:
                 with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs

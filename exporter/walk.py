@@ -19,7 +19,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from exporter.client import ConfluenceClient
-from exporter.config import SpaceSelection
+from exporter.config import DEFAULT_SPACE_TYPES, SpaceSelection
 from exporter.errors import ApiError, ConfigError
 from exporter.models import Attachment, NavNode, Page, Space, SpaceTree
 
@@ -31,6 +31,8 @@ __all__ = [
     "mentioned_users",
     "parse_attachment",
     "parse_page",
+    "readable_spaces",
+    "space_from_json",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,33 @@ PAGE_BATCH = 250  # objects a list request asks for (v2 maximum; CQL search hono
 SAFETY_LAG = timedelta(minutes=10)  # CQL indexing lags writes; re-read a margin before last scan
 USER_BATCH = 100
 _ACCOUNT_ID = re.compile(r'ri:account-id="([^"]+)"')
+
+
+def space_from_json(item: dict[str, Any], site_url: str) -> Space:
+    """A v2 space object as a :class:`Space`."""
+    return Space(
+        id=str(item["id"]),
+        key=item["key"],
+        name=item.get("name") or item["key"],
+        type=item.get("type") or "global",
+        homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
+        url=f"{site_url.rstrip('/')}/wiki/spaces/{item['key']}",
+    )
+
+
+async def readable_spaces(
+    client: ConfluenceClient, types: Iterable[str], site_url: str = "", batch: int = PAGE_BATCH
+) -> AsyncIterator[Space]:
+    """The current spaces of ``types`` (what ``spaces: all`` means), one listing per type.
+
+    v2 ``/spaces`` filters by one ``type`` a request (its schema is a single value), so each
+    type is listed on its own; that also keeps a site's many personal spaces off the bill.
+    """
+    for kind in dict.fromkeys(types):
+        params: dict[str, str | int] = {"limit": batch, "type": kind, "status": "current"}
+        async for item in client.paginate_v2("/api/v2/spaces", params):
+            if item.get("status", "current") == "current" and item.get("type", kind) == kind:
+                yield space_from_json(item, site_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,34 +118,31 @@ class Walker:
     # -- spaces -------------------------------------------------------------------------------
 
     async def select_spaces(
-        self, wanted: tuple[SpaceSelection, ...] | Literal["all"], only: list[str] | None = None
+        self,
+        wanted: tuple[SpaceSelection, ...] | Literal["all"],
+        only: list[str] | None = None,
+        types: Iterable[str] = DEFAULT_SPACE_TYPES,
     ) -> list[SelectedSpace]:
-        """The spaces to export: configured keys (or all readable spaces), filtered by ``only``."""
-        if wanted == "all":
+        """The spaces to export, filtered by ``only``.
+
+        ``all`` means the current spaces of ``types`` (not personal ones by default); a space
+        named in ``wanted`` or ``only`` is exported whatever its type or status.
+        """
+        if wanted == "all" and not only:
             rules: dict[str, SpaceSelection] = {}
-            params: dict[str, Any] = {"limit": self.batch, "status": "current"}
-            if only:
-                params["keys"] = ",".join(only)
+            listing = readable_spaces(self.client, types, self.site_url, self.batch)
+            found = {s.key: s async for s in listing}
+            expected: list[str] = []
         else:
-            rules = {s.key: s for s in wanted}
-            keys = [k for k in rules if not only or k in only]
-            keys += [k for k in only or [] if k not in rules]
-            params = {"limit": self.batch, "keys": ",".join(keys)}
-            if not keys:
+            rules = {} if wanted == "all" else {s.key: s for s in wanted}
+            expected = [k for k in rules if not only or k in only]
+            expected += [k for k in only or [] if k not in rules]
+            if not expected:
                 return []
-        found: dict[str, Space] = {}
-        async for item in self.client.paginate_v2("/api/v2/spaces", params):
-            if item.get("status", "current") != "current":
-                continue
-            found[item["key"]] = Space(
-                id=str(item["id"]),
-                key=item["key"],
-                name=item.get("name") or item["key"],
-                type=item.get("type") or "global",
-                homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
-                url=f"{self.site_url}/wiki/spaces/{item['key']}",
-            )
-        expected = [k for k in params.get("keys", "").split(",") if k]
+            found = {}
+            params: dict[str, str | int] = {"limit": self.batch, "keys": ",".join(expected)}
+            async for item in self.client.paginate_v2("/api/v2/spaces", params):
+                found[item["key"]] = self._space(item)
         missing = [k for k in expected if k not in found]
         if missing:
             raise ConfigError(
@@ -125,6 +151,9 @@ class Walker:
             )
         ordered = expected or sorted(found)
         return [SelectedSpace(found[k], rules.get(k, SpaceSelection(key=k))) for k in ordered]
+
+    def _space(self, item: dict[str, Any]) -> Space:
+        return space_from_json(item, self.site_url)
 
     # -- pages --------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from exporter.sandbox.limits import FAULT_KINDS, Fault
@@ -73,19 +74,27 @@ async def create_page(call: Call) -> Reply:
         parent_id=None if kind == "blogpost" else _parent(call, data, key),
         position=data.get("position"),
         labels=list(data.get("labels") or []),
-        author=data.get("author"),
-        when=store.clock.now(),
+        author=author_of(call, data),
+        when=parse_when(data.get("when")) or store.clock.now(),
     )
     return Reply(page_v2(store, record, "storage"), 201)
 
 
 async def update_page(call: Call) -> Reply:
-    """``PUT /__sandbox/pages/{id}``: a new version dated now (title, body, parent_id, position, labels)."""
+    """``PUT /__sandbox/pages/{id}``: a new version (title, body, parent_id, position, labels,
+    and its ``message``, ``author``, ``minor_edit`` and ``when``, default now); the previous
+    version's body stays readable through ``?version=N``."""
     store = call.sandbox.store
     record = store.get(call.params["id"])
     if record is None:
         raise _bad(f"No content {call.params['id']}.", 404)
     data = await _json(call)
+    when = parse_when(data.get("when"))
+    if when is not None and when < record.version.created_at:
+        raise _bad(
+            f"when {data['when']} is before version {record.version.number} "
+            f"({record.version.created_at.isoformat()}); give versions in order."
+        )
     kwargs: dict[str, Any] = {}
     if "parent_id" in data or "parent" in data:
         kwargs["parent_id"] = _parent(call, data, record.space_key)
@@ -95,10 +104,40 @@ async def update_page(call: Call) -> Reply:
         body=data.get("body"),
         position=data.get("position"),
         labels=data.get("labels"),
-        author=data.get("author"),
+        author=author_of(call, data),
+        message=str(data.get("message") or ""),
+        minor_edit=bool(data.get("minor_edit", False)),
+        when=when,
         **kwargs,
     )
     return Reply(page_v2(store, record, "storage"))
+
+
+def parse_when(raw: Any, field: str = "when") -> datetime | None:
+    """An ISO timestamp (``2025-01-10T08:00:00.000Z``) in UTC, or None when not given."""
+    if raw in (None, ""):
+        return None
+    try:
+        when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(
+            f"{field} {raw!r} is not an ISO timestamp such as 2025-01-10T08:00:00Z."
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def author_of(call: Call, data: dict[str, Any]) -> str | None:
+    """``author`` as an account id (a display name is looked up); unknown names are refused."""
+    author = data.get("author")
+    if author is None:
+        return None
+    users = call.sandbox.store.users
+    if str(author) in users:
+        return str(author)
+    named = [u.account_id for u in users.values() if u.display_name == author]
+    if not named:
+        raise _bad(f"Unknown author {author!r}: give an account id or display name of a user.")
+    return named[0]
 
 
 def delete_page(call: Call) -> Reply:

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from exporter.sandbox import admin, oauth, search, v1, v2
+from exporter.sandbox import admin, admin_history, oauth, search, v1, v2, v2_history
 from exporter.sandbox.gateway import SCOPE_MISMATCH, Credentials, authenticate, scope_allows
 from exporter.sandbox.limits import Fault, Limits, points_for
 from exporter.sandbox.oauth import OAuthServer
@@ -60,11 +60,13 @@ class Sandbox:
         self.extra_sites: list[tuple[str, str, str]] = []
         self.wiki = Router()
         v2.register(self.wiki)
+        v2_history.register(self.wiki)
         v1.register(self.wiki)
         search.register(self.wiki)
         self.top = Router()
         oauth.register(self.top, self.oauth)
         admin.register(self.top)
+        admin_history.register(self.top)
 
     # ---- ASGI ---------------------------------------------------------------------------
 

@@ -176,7 +176,7 @@ class V1Objects:
         storage = record.body
         if version and version.isdigit():
             v = next((x for x in record.versions if x.number == int(version)), v)
-            storage = record.bodies.get(v.number, storage)
+            storage = record.body_at(v.number)
         space = store.spaces[record.space_key]
         expandable: dict[str, str] = {
             "childTypes": "",

@@ -19,8 +19,10 @@ __all__ = [
     "AttachmentRecord",
     "AttachmentVersion",
     "Clock",
+    "CommentRecord",
     "ContentRecord",
     "Label",
+    "PropertyRecord",
     "SpaceRecord",
     "UserRecord",
     "Version",
@@ -65,15 +67,21 @@ class UserRecord:
     email: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Version:
-    """One version of a page: number, date, author, message."""
+    """One version of a page: number, date, author, message, and its title and parent then.
+
+    ``title``/``parent_id`` are snapshots taken when the version was made (None: unknown, read
+    the page's current ones), so ``?version=N`` can answer a renamed or moved page as it was.
+    """
 
     number: int
     created_at: datetime
     author_id: str
     message: str = ""
     minor_edit: bool = False
+    title: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass
@@ -146,7 +154,9 @@ class ContentRecord:
     labels: list[Label] = field(default_factory=list)
     children: list[str] = field(default_factory=list)  # manual order
     attachments: list[str] = field(default_factory=list)
-    bodies: dict[int, str] = field(default_factory=dict)  # version number -> storage
+    # Bodies of past versions only, and only for pages edited through the admin API or seeded
+    # with ``versions:``; None keeps 100,000-page synthetic spaces free of per-version copies.
+    bodies: dict[int, str] | None = None
     posting_day: date | None = None  # blog posts: the day in their URL (default: created)
 
     @property
@@ -161,6 +171,24 @@ class ContentRecord:
     def author_id(self) -> str:
         return self.versions[0].author_id
 
+    def version_at(self, number: int) -> Version | None:
+        """Version ``number`` of this content, or None when it has no such version."""
+        index = number - 1  # numbers run 1..n without gaps
+        if 0 <= index < len(self.versions) and self.versions[index].number == number:
+            return self.versions[index]
+        return next((v for v in self.versions if v.number == number), None)
+
+    def body_at(self, number: int) -> str:
+        """The storage body of version ``number``.
+
+        A version whose body was never kept (seed pages that only give a version count) reads
+        as the nearest later version whose body is known, finally the current body.
+        """
+        if number >= self.version.number or not self.bodies:
+            return self.body
+        later = [n for n in self.bodies if n >= number]
+        return self.bodies[min(later)] if later else self.body
+
     def webui(self) -> str:
         if self.type == "folder":
             return f"/spaces/{self.space_key}/folder/{self.id}"
@@ -172,6 +200,37 @@ class ContentRecord:
 
     def tinyui(self) -> str:
         return _tinyui(self.id)
+
+
+@dataclass
+class CommentRecord:
+    """A footer or inline comment (or a reply to one) on a page or blog post."""
+
+    id: str
+    kind: str  # footer | inline
+    container_id: str
+    body: str
+    versions: list[Version]
+    parent_id: str | None = None  # the comment this one replies to
+    status: str = "current"
+    resolution: str = "open"  # inline only: open | resolved | reopened | dangling
+    marker_ref: str | None = None  # inline only: the ac:inline-comment-marker ref in the page
+    selection: str | None = None  # inline only: the highlighted text
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def version(self) -> Version:
+        return self.versions[-1]
+
+
+@dataclass
+class PropertyRecord:
+    """A content property: a key, a JSON value and its own version."""
+
+    id: str
+    key: str
+    value: object
+    version: Version
 
 
 @functools.lru_cache(maxsize=65536)

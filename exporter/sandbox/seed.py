@@ -21,9 +21,17 @@ from typing import Any
 import yaml
 
 from exporter.errors import ConfigError
-from exporter.sandbox.store import DEFAULT_SITE_URL, Clock, Store
+from exporter.sandbox.seed_history import load_comments, load_history
+from exporter.sandbox.store import DEFAULT_SITE_URL, Clock, ContentRecord, Store
 
-__all__ = ["SAMPLE_DIR", "load_seed", "media_type_for", "resolve_seed"]
+__all__ = [
+    "SAMPLE_DIR",
+    "SPACE_TYPES",
+    "load_seed",
+    "media_type_for",
+    "personal_space_key",
+    "resolve_seed",
+]
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 
@@ -107,10 +115,37 @@ def load_seed(directory: Path, clock: Clock | None = None) -> Store:
     return store
 
 
+SPACE_TYPES = ("global", "collaboration", "knowledge_base", "personal")
+
+
+def personal_space_key(account_id: str) -> str:
+    """The key Confluence Cloud gives a user's personal space: ``~`` and the account id's
+    letters and digits (``712020:3fd5...`` becomes ``~7120203fd5...``)."""
+    return "~" + "".join(ch for ch in account_id if ch.isalnum())
+
+
 def _load_space(store: Store, space_file: Path) -> None:
     data = _read_yaml(space_file)
-    key = str(data.get("key") or space_file.parent.name)
-    store.add_space(key, str(data.get("name") or key), str(data.get("description") or ""))
+    kind = str(data.get("type") or "global")
+    status = str(data.get("status") or "current")
+    if kind not in SPACE_TYPES or status not in ("current", "archived"):
+        raise ConfigError(
+            f"{space_file}: type {kind!r} / status {status!r}: type is one of "
+            f"{', '.join(SPACE_TYPES)} and status current or archived."
+        )
+    owner = _user(store, data.get("owner"))
+    if kind == "personal" and owner is None:
+        raise ConfigError(f"{space_file}: a personal space needs an `owner` (a user of site.yaml).")
+    key = str(data.get("key") or (personal_space_key(owner) if owner else space_file.parent.name))
+    name = data.get("name") or (store.users[owner].display_name if owner else key)
+    store.add_space(
+        key,
+        str(name),
+        str(data.get("description") or ""),
+        type=kind,
+        status=status,
+        author=owner,
+    )
     for item in data.get("pages") or []:
         _load_page(store, space_file.parent, key, item, None)
     for item in data.get("blogposts") or []:
@@ -134,11 +169,12 @@ def _load_page(
                 f"Page {item['title']!r}: cannot read body file {body_path}: {exc}."
             ) from exc
     kind = str(item.get("type") or "page")
-    author = item.get("author")
-    if author is not None and str(author) not in store.users:
-        matches = [u.account_id for u in store.users.values() if u.display_name == author]
-        author = matches[0] if matches else None
+    author = _user(store, item.get("author"))
     title = str(item["title"])
+    if item.get("history"):
+        record = load_history(store, base, key, item, parent, body)
+        _load_extras(store, base, key, item, record)
+        return
     times = _history(item, title)
     record = store.add_content(
         key,
@@ -154,10 +190,31 @@ def _load_page(
     if kind == "blogpost":
         record.posting_day = _day(item.get("posting_day"), title) or record.created_at.date()
     for number in range(2, _version_count(item, title, times) + 1):
-        store.update_content(record.id, body=body, author=str(author) if author else None)
+        store.update_content(record.id, author=str(author) if author else None, keep_history=False)
         record.versions[-1].created_at = times[number - 1] if times else store._seed_time()
         record.versions[-1].message = f"edit {number - 1}"
-    attached_at = record.version.created_at if times else None
+    _load_extras(store, base, key, item, record, dated=times is not None)
+
+
+def _user(store: Store, raw: Any) -> str | None:
+    """An account id from a seed's account id or display name (None when unknown)."""
+    if raw is None or str(raw) in store.users:
+        return None if raw is None else str(raw)
+    matches = [u.account_id for u in store.users.values() if u.display_name == raw]
+    return matches[0] if matches else None
+
+
+def _load_extras(
+    store: Store,
+    base: Path,
+    key: str,
+    item: dict[str, Any],
+    record: ContentRecord,
+    dated: bool = True,
+) -> None:
+    """A seeded page's attachments, comments, properties and children."""
+    load_comments(store, record, item)
+    attached_at = record.version.created_at if dated else None
     for att in item.get("attachments") or []:
         if isinstance(att, dict):
             name = str(att.get("name") or att.get("file"))

@@ -19,13 +19,16 @@ from exporter.sandbox.records import (
     AttachmentRecord,
     AttachmentVersion,
     Clock,
+    CommentRecord,
     ContentRecord,
     Label,
+    PropertyRecord,
     SpaceRecord,
     UserRecord,
     Version,
     iso,
 )
+from exporter.sandbox.store_history import HistoryEdits
 
 __all__ = [
     "DEFAULT_SITE_URL",
@@ -42,7 +45,7 @@ __all__ = [
 ]
 
 
-class Store:
+class Store(HistoryEdits):
     """All sandbox data plus the id counters; mutate only through its methods (they lock)."""
 
     def __init__(
@@ -63,6 +66,9 @@ class Store:
         self.space_ids: dict[int, str] = {}
         self.content: dict[str, ContentRecord] = {}
         self.attachments: dict[str, AttachmentRecord] = {}
+        self.comments: dict[str, CommentRecord] = {}
+        self.page_comments: dict[str, list[str]] = {}  # page id -> root comment ids
+        self.properties: dict[str, list[PropertyRecord]] = {}  # page id -> content properties
         self._next_space = 98304
         self._next_content = 65536
         self._next_attachment = 3997696
@@ -91,6 +97,10 @@ class Store:
             self._labels[name] = str(self._next_label)
         return Label(self._labels[name], name)
 
+    def all_labels(self) -> list[Label]:
+        """Every label the site knows, in creation order."""
+        return [Label(label_id, name) for name, label_id in self._labels.items()]
+
     @property
     def default_author(self) -> str:
         return next(iter(self.users)) if self.users else "557058:sandbox"
@@ -104,8 +114,17 @@ class Store:
             self.users[account_id] = user
             return user
 
-    def add_space(self, key: str, name: str, description: str = "") -> SpaceRecord:
-        """Add a space; ids are v1-style numbers."""
+    def add_space(
+        self,
+        key: str,
+        name: str,
+        description: str = "",
+        *,
+        type: str = "global",
+        status: str = "current",
+        author: str | None = None,
+    ) -> SpaceRecord:
+        """Add a space (``type`` global, collaboration, knowledge_base or personal); v1-style ids."""
         with self.lock:
             self._next_space += 2
             space = SpaceRecord(
@@ -113,7 +132,9 @@ class Store:
                 key,
                 name,
                 self._seed_time(),
-                self.default_author,
+                author or self.default_author,
+                type=type,
+                status=status,
                 description=description,
             )
             self.spaces[key] = space
@@ -144,12 +165,15 @@ class Store:
                 space_key=space_key,
                 title=title,
                 body=body,
-                versions=[Version(1, created, author or self.default_author)],
+                versions=[
+                    Version(
+                        1, created, author or self.default_author, title=title, parent_id=parent_id
+                    )
+                ],
                 parent_id=parent_id,
                 status=status,
                 labels=[self.label(n) for n in labels],
             )
-            record.bodies[1] = body
             self.revision += 1
             self.content[record.id] = record
             if type != "blogpost":
@@ -220,10 +244,22 @@ class Store:
         position: int | None = None,
         labels: list[str] | None = None,
         author: str | None = None,
+        message: str = "",
+        minor_edit: bool = False,
+        when: datetime | None = None,
+        keep_history: bool = True,
     ) -> ContentRecord:
-        """A new version dated now: edits, renames and moves all bump the version."""
+        """A new version (dated ``when``, default now): edits, renames and moves all bump it.
+
+        With ``keep_history`` the previous version's body is kept for ``?version=N``; seeds that
+        only give a version count pass False, so they cost no copies.
+        """
         with self.lock:
             record = self.content[content_id]
+            if keep_history:
+                if record.bodies is None:
+                    record.bodies = {}
+                record.bodies[record.version.number] = record.body
             if title is not None:
                 record.title = title
             if body is not None:
@@ -237,8 +273,17 @@ class Store:
                 siblings = self.siblings_of(record)
                 siblings.insert(len(siblings) if position is None else position, record.id)
             number = record.version.number + 1
-            record.versions.append(Version(number, self.clock.now(), author or self.default_author))
-            record.bodies[number] = record.body
+            record.versions.append(
+                Version(
+                    number,
+                    when or self.clock.now(),
+                    author or self.default_author,
+                    message,
+                    minor_edit,
+                    title=record.title,
+                    parent_id=record.parent_id,
+                )
+            )
             self.view_cache.clear()  # titles in links to this page may change
             self.revision += 1
             return record

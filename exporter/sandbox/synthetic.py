@@ -14,9 +14,15 @@ import zlib
 
 from exporter.sandbox.store import ContentRecord, Store
 
-__all__ = ["SYNTHETIC_KEY", "add_synthetic_space", "tiny_png"]
+__all__ = ["PERSONAL_SPACES", "SYNTHETIC_KEY", "add_synthetic_space", "tiny_png"]
 
 SYNTHETIC_KEY = "SYN"
+PERSONAL_SPACES = 3  # small personal spaces beside SYN, as every real site has some
+_SYNTHETIC_USERS = (
+    ("557058:5e1f0c00-0000-4000-8000-000000000101", "Priya Raman"),
+    ("712020:5e1f0c00-0000-4000-8000-000000000102", "Tomás Ortega"),
+    ("557058:5e1f0c00-0000-4000-8000-000000000103", "Mei Lin"),
+)
 BRANCHING = 6
 _WORDS = [
     "deploy",
@@ -200,3 +206,22 @@ def add_synthetic_space(
         records.append(record)
         for n, name in enumerate(images):
             store.add_attachment(record.id, name, tiny_png((i * 31 + n) % 97), "image/png")
+    _add_personal_spaces(store, rng, pools)
+
+
+def _add_personal_spaces(store: Store, rng: random.Random, pools: _Pools) -> None:
+    """A few users' personal spaces (``~<account id>``), two small pages each."""
+    from exporter.sandbox.seed import personal_space_key
+
+    for account_id, name in _SYNTHETIC_USERS[:PERSONAL_SPACES]:
+        if account_id not in store.users:
+            store.add_user(account_id, name)
+        key = personal_space_key(account_id)
+        if key in store.spaces:
+            continue
+        store.add_space(key, name, "Personal notes", type="personal", author=account_id)
+        home = store.add_content(
+            key, name, "".join(rng.sample(pools.paragraphs, 2)), author=account_id
+        )
+        body = rng.choice(pools.paragraphs) + pools.tasks(rng, 3)
+        store.add_content(key, f"Notes of {name}", body, parent_id=home.id, author=account_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 from exporter.sandbox.routing import Call, Reply, Router
 from exporter.sandbox.store import ContentRecord, SpaceRecord, Store
+from exporter.sandbox.v2_history import page_at_version
 from exporter.sandbox.v2_objects import (
     attachment_v2,
     not_found,
@@ -16,12 +17,12 @@ from exporter.sandbox.v2_objects import (
     paginate,
     space_v2,
     v2_error,
-    version_v2,
 )
 
 __all__ = ["register"]
 
 PREFIX = "/api/v2"
+_SPACE_TYPES = ("global", "collaboration", "knowledge_base", "personal")
 # ---- filters ----------------------------------------------------------------------------
 
 _SORTS: dict[str, Callable[[ContentRecord], Any]] = {
@@ -82,10 +83,14 @@ def get_spaces(call: Call) -> Reply:
         spaces = [s for s in spaces if str(s.id) in ids]
     if keys := call.values("keys"):
         spaces = [s for s in spaces if s.key in keys]
-    if types := call.values("type"):
-        spaces = [s for s in spaces if s.type in types]
-    if statuses := call.values("status"):
-        spaces = [s for s in spaces if s.status in statuses]
+    # ``type`` and ``status`` take one value each (the spec's schema is a string enum, unlike
+    # the ``ids``/``keys`` arrays): a list answers 400 rather than being guessed at.
+    for name, allowed in (("type", _SPACE_TYPES), ("status", ("current", "archived"))):
+        given = call.query.getlist(name)
+        if len(given) > 1 or (given and given[0] not in allowed):
+            raise v2_error(400, "INVALID_REQUEST_PARAMETER", f"Invalid {name}: {','.join(given)}")
+        if given:
+            spaces = [s for s in spaces if getattr(s, name) == given[0]]
     sort = call.query.get("sort") or "id"
     spaces.sort(key=lambda s: getattr(s, sort.lstrip("-"), s.id), reverse=sort.startswith("-"))
     fmt = call.query.get("description-format")
@@ -158,14 +163,12 @@ def get_page(call: Call, kinds: tuple[str, ...] = ("page",)) -> Reply:
     record = _content(call, kinds)
     fmt = _body_format(call, single=True)
     wanted = call.query.get("version")
-    body = page_v2(store, record, fmt)
     if wanted:
-        versions = {v.number: v for v in record.versions}
-        if not wanted.isdigit() or int(wanted) not in versions:
-            raise not_found()
-        body["version"] = version_v2(versions[int(wanted)])
-        if fmt == "storage":
-            body["body"]["storage"]["value"] = record.bodies.get(int(wanted), record.body)
+        if not wanted.isdigit():
+            raise v2_error(400, "INVALID_REQUEST_PARAMETER", f"Invalid version: {wanted}")
+        body = page_at_version(store, record, int(wanted), fmt)
+    else:
+        body = page_v2(store, record, fmt)
     if call.query.get("include-labels") == "true":
         body["labels"] = {
             "results": [_label(lab) for lab in record.labels],

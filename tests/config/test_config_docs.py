@@ -24,7 +24,15 @@ def test_schema_keys_cover_nested_sections_and_space_items():
     assert "api.endpoints.site" in keys
     assert "spaces[].exclude_titles" in keys
     assert len(keys) == len(set(keys))
-    assert set(SCHEMA.fields) == {"site", "cloud_id", "auth", "spaces", "output", "api"}
+    assert set(SCHEMA.fields) == {
+        "site",
+        "cloud_id",
+        "auth",
+        "spaces",
+        "space_types",
+        "output",
+        "api",
+    }
 
 
 def test_example_config_loads_and_equals_the_defaults_without_env():

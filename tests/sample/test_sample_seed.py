@@ -161,6 +161,16 @@ def test_sample_has_two_spaces_and_at_least_forty_pages() -> None:
     assert len(pages()) >= 40
 
 
+def test_sample_has_small_personal_spaces_owned_by_site_users() -> None:
+    users = {u["account_id"] for u in site()["users"]}
+    personal = {k: d for k, d in spaces().items() if d.get("type") == "personal"}
+    assert 1 <= len(personal) <= 2
+    for key, data in personal.items():
+        assert data["owner"] in users
+        assert key == data["key"] == "~" + "".join(c for c in data["owner"] if c.isalnum())
+        assert len(list(_walk(key, data["pages"], 1, None))) <= 3
+
+
 def test_page_tree_is_at_least_four_levels_deep() -> None:
     assert max(p.depth for p in pages()) >= 4
 
@@ -172,9 +182,10 @@ def test_sample_has_a_folder_with_pages_under_it() -> None:
     assert all("body" not in p.data for p in folders)
 
 
-def test_blog_posts_sit_at_the_top_level_of_each_space() -> None:
+def test_blog_posts_sit_at_the_top_level_of_each_team_space() -> None:
     blogs = [p for p in pages() if p.kind == "blogpost"]
-    assert {p.space for p in blogs} == set(spaces())
+    team = {key for key, data in spaces().items() if data.get("type", "global") != "personal"}
+    assert {p.space for p in blogs} == team
     assert all(p.depth == 1 and not p.data.get("children") for p in blogs)
 
 
