@@ -70,6 +70,14 @@ __all__ = ["sandbox_command"]
     help="Show a consent page at /authorize instead of approving.",
 )
 @click.option("--redirect-uri", help="Pin the OAuth redirect URI (default: any loopback URI).")
+@click.option(
+    "--dead-refresh-error",
+    type=click.Choice(["invalid_grant", "unauthorized_client"]),
+    default="invalid_grant",
+    show_default=True,
+    help="How /oauth/token answers a dead or rotated-out refresh token: Atlassian's documented "
+    "403 invalid_grant, or the unauthorized_client form seen live.",
+)
 def sandbox_command(
     host: str,
     port: int,
@@ -85,6 +93,7 @@ def sandbox_command(
     ready_file: Path | None,
     no_auto_consent: bool,
     redirect_uri: str | None,
+    dead_refresh_error: str,
 ) -> None:
     """Run the fake Atlassian OAuth server and Confluence Cloud API on one local origin."""
     options = SandboxOptions(
@@ -98,6 +107,7 @@ def sandbox_command(
         access_token_ttl=access_token_ttl,
         auto_consent=not no_auto_consent,
         redirect_uri=redirect_uri,
+        dead_refresh_error=dead_refresh_error,
     )
     serve_forever(
         options,

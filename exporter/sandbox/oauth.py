@@ -23,7 +23,7 @@ from exporter.sandbox.routing import Call, Reply, Router
 from exporter.sandbox.stats import Stats
 from exporter.sandbox.store import Clock
 
-__all__ = ["KNOWN_SCOPES", "OAuthServer", "register"]
+__all__ = ["DEAD_REFRESH_ERRORS", "KNOWN_SCOPES", "OAuthServer", "register"]
 
 GRACE_S = 600
 CODE_TTL_S = 600
@@ -57,7 +57,18 @@ KNOWN_SCOPES = frozenset(
     }
 )
 _LOOPBACK = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d+)?(/.*)?$")
-_DEAD_REFRESH = {"error": "unauthorized_client", "error_description": "refresh_token is invalid"}
+# What /oauth/token answers (403) for a dead or rotated-out refresh token: Atlassian documents
+# the first (A-REFRESH); confluence.js measured the second live. ``--dead-refresh-error`` picks.
+DEAD_REFRESH_ERRORS: dict[str, dict[str, str]] = {
+    "invalid_grant": {
+        "error": "invalid_grant",
+        "error_description": "Unknown or invalid refresh token.",
+    },
+    "unauthorized_client": {
+        "error": "unauthorized_client",
+        "error_description": "refresh_token is invalid",
+    },
+}
 
 
 @dataclass
@@ -102,6 +113,7 @@ class OAuthServer:
     redirect_uri: str | None = None  # pinned; None accepts any loopback URI
     auto_consent: bool = True
     access_ttl: int = 3600
+    dead_refresh_error: str = "invalid_grant"  # a key of DEAD_REFRESH_ERRORS
     lock: threading.Lock = field(default_factory=threading.Lock)
     codes: dict[str, _Code] = field(default_factory=dict)
     families: dict[str, _Family] = field(default_factory=dict)
@@ -148,20 +160,23 @@ class OAuthServer:
                 return None
         return rec.scopes
 
+    def _dead(self) -> Reply:
+        return Reply(DEAD_REFRESH_ERRORS[self.dead_refresh_error], 403)
+
     def _refresh_grant(self, token: str) -> Reply:
         now = self.clock.time()
         with self.lock:
             rec = self.refresh.get(token)
             if rec is None or self.families[rec.family].revoked:
-                return Reply(_DEAD_REFRESH, 403)
+                return self._dead()
             family = self.families[rec.family]
             if now - rec.issued > IDLE_S or now - family.created > ABSOLUTE_S:
-                return Reply(_DEAD_REFRESH, 403)
+                return self._dead()
             if rec.rotated is not None:
                 if now - rec.rotated > GRACE_S:
                     family.revoked = True
                     self.stats.revoked_families += 1
-                    return Reply(_DEAD_REFRESH, 403)
+                    return self._dead()
                 self.stats.refresh_reuse += 1
             else:
                 rec.rotated = now

@@ -23,7 +23,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from exporter.errors import ConfigError
 from exporter.sandbox.app import Sandbox
 from exporter.sandbox.limits import Fault, Limits
-from exporter.sandbox.oauth import OAuthServer
+from exporter.sandbox.oauth import DEAD_REFRESH_ERRORS, OAuthServer
 from exporter.sandbox.seed import load_seed, resolve_seed
 from exporter.sandbox.stats import Stats
 from exporter.sandbox.store import Clock, Store
@@ -54,10 +54,18 @@ class SandboxOptions:
     auto_consent: bool = True
     redirect_uri: str | None = None
     site_url: str | None = None  # the public site URL to report; default: the seed's ``url``
+    # how /oauth/token answers a dead refresh token: "invalid_grant" (documented) or
+    # "unauthorized_client" (seen live)
+    dead_refresh_error: str = "invalid_grant"
 
 
 def build_sandbox(options: SandboxOptions) -> Sandbox:
     """The ASGI app with its store loaded from the seed and synthetic options."""
+    if options.dead_refresh_error not in DEAD_REFRESH_ERRORS:
+        raise ConfigError(
+            f"dead_refresh_error {options.dead_refresh_error!r} is not one of "
+            f"{', '.join(DEAD_REFRESH_ERRORS)}."
+        )
     clock = Clock()
     seed_dir = resolve_seed(options.seed)
     if seed_dir is not None and not seed_dir.is_dir():
@@ -83,6 +91,7 @@ def build_sandbox(options: SandboxOptions) -> Sandbox:
         redirect_uri=options.redirect_uri,
         auto_consent=options.auto_consent,
         access_ttl=options.access_token_ttl,
+        dead_refresh_error=options.dead_refresh_error,
     )
     return Sandbox(store, limits=limits, oauth_server=oauth)
 

@@ -58,8 +58,9 @@ def oauth_sandbox_factory(
 ) -> Callable[..., RunningSandbox]:
     """Start a sandbox with the tiny seed (auth needs little content), e.g. a short token TTL."""
 
-    def start(access_token_ttl: int = 3600) -> RunningSandbox:
-        return RunningSandbox(sandbox_factory(seed=TINY_SEED, access_token_ttl=access_token_ttl))
+    def start(access_token_ttl: int = 3600, **knobs: Any) -> RunningSandbox:
+        handle = sandbox_factory(seed=TINY_SEED, access_token_ttl=access_token_ttl, **knobs)
+        return RunningSandbox(handle)
 
     return start
 

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -216,18 +217,29 @@ def test_sites_lists_cloud_id_url_name_and_scopes(
     assert "read:page:confluence" in scopes.split()
 
 
+@pytest.mark.parametrize(
+    ("shape", "description"),
+    [
+        ("invalid_grant", "Unknown or invalid refresh token."),
+        ("unauthorized_client", "refresh_token is invalid"),
+    ],
+)
 def test_revoked_refresh_token_ends_the_command_with_exit_4_and_one_line(
-    oauth_sandbox: RunningSandbox, tmp_path: Path
+    oauth_sandbox_factory: Callable[..., RunningSandbox],
+    tmp_path: Path,
+    shape: str,
+    description: str,
 ) -> None:
-    config_path = write_config(oauth_sandbox, tmp_path)
+    sandbox = oauth_sandbox_factory(dead_refresh_error=shape)
+    config_path = write_config(sandbox, tmp_path)
     config = sandbox_login(config_path)
     stale = token_store(config).require()
     oauth_endpoint(config).refresh(stale)  # rotated by someone else and never saved here
-    oauth_sandbox.advance(3700)  # past the 10-minute grace: the family is revoked on reuse
+    sandbox.advance(3700)  # past the 10-minute grace: the family is revoked on reuse
     result = cli(config_path, "sites")
     assert result.returncode == 4
     assert _error_line(result) == (
-        "Error: The refresh token was rejected by Atlassian (refresh_token is invalid); it "
+        f"Error: The refresh token was rejected by Atlassian ({description}); it "
         "expires after 90 days unused, 365 days after login, or when the app is revoked. "
         "Run `confluence-export login`."
     )

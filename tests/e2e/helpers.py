@@ -109,12 +109,24 @@ def confluence_urls(sandbox: SandboxHandle) -> tuple[str, ...]:
     return tuple(dict.fromkeys((site.rstrip("/") + "/", sandbox.base_url + "/")))
 
 
+def exported_space_keys(store: Store) -> list[str]:
+    """The spaces ``spaces: all`` exports: current ones that are not personal spaces."""
+    return [
+        key
+        for key, space in store.spaces.items()
+        if space.type != "personal" and space.status == "current"
+    ]
+
+
 def current_content(store: Store, space_key: str | None = None) -> list[ContentRecord]:
     """Every current page, folder and blog post (what an export must contain), in store order."""
+    keys = set(exported_space_keys(store))
     return [
         record
         for record in store.all_content()
-        if record.status == "current" and (space_key is None or record.space_key == space_key)
+        if record.status == "current"
+        and record.space_key in keys
+        and (space_key is None or record.space_key == space_key)
     ]
 
 

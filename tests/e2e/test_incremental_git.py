@@ -10,7 +10,15 @@ import pytest
 
 from exporter.sandbox import SandboxOptions, start_sandbox
 from exporter.sandbox.store import Store
-from tests.e2e.helpers import STATE_DIR, git, ids_by_file, porcelain, run_export, shared_build
+from tests.e2e.helpers import (
+    STATE_DIR,
+    exported_space_keys,
+    git,
+    ids_by_file,
+    porcelain,
+    run_export,
+    shared_build,
+)
 
 pytestmark = pytest.mark.timeout(300)
 MARKER = "zyzzogeton-e2e-edit"
@@ -34,7 +42,7 @@ class Story:
 
 def _leaf_to_edit(store: Store) -> str:
     """A current leaf page without attachments, at least two levels down (chosen, not hard-coded)."""
-    for key in store.spaces:
+    for key in exported_space_keys(store):
         for record in store.walk_space(key):
             if (
                 record.status == "current"

@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     current_content,
     docs_link_problems,
     exported_names,
+    exported_space_keys,
     ids_by_file,
     markdown_refs,
     parse_html,
@@ -47,7 +48,7 @@ def _build(root: Path) -> dict[str, Any]:
             "confluence": confluence_urls(sandbox),
             "ids": sorted(r.id for r in current_content(store)),
             "names": sorted(exported_names(store)),
-            "orders": {key: tree_order(store, key) for key in store.spaces},
+            "orders": {key: tree_order(store, key) for key in exported_space_keys(store)},
         }
 
 

@@ -13,7 +13,14 @@ from urllib.parse import unquote, urljoin
 import pytest
 
 from exporter.sandbox import SandboxOptions, start_sandbox
-from tests.e2e.helpers import ids_by_file, parse_html, run_export, shared_build, tree_order
+from tests.e2e.helpers import (
+    exported_space_keys,
+    ids_by_file,
+    parse_html,
+    run_export,
+    shared_build,
+    tree_order,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -34,7 +41,7 @@ def _build(root: Path) -> dict[str, Any]:
     with start_sandbox(SandboxOptions(seed="sample")) as sandbox:
         run_export(sandbox, root / "out", flavor="mkdocs", fmt="docs")
         store = sandbox.store
-        orders = {key: tree_order(store, key) for key in store.spaces}
+        orders = {key: tree_order(store, key) for key in exported_space_keys(store)}
         titles = {r.id: r.title for r in store.content.values()}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "out" / "mkdocs.yml"),
