@@ -86,6 +86,7 @@ def test_command_lists_exactly_the_contract_options() -> None:
         "--ready-file",
         "--no-auto-consent",
         "--redirect-uri",
+        "--dead-refresh-error",
     }
 
 
