@@ -3,17 +3,29 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from click.testing import CliRunner
 
-from exporter.cli import cli
 from exporter.sandbox import SandboxHandle
 from exporter.sandbox.seed import load_seed, personal_space_key
 
 from .helpers import site_client, walk_v2
+
+
+def _spaces_command(config: Path) -> subprocess.CompletedProcess[str]:
+    """``confluence-export spaces`` in its own process (it sets up logging for the process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", "--config", str(config), "spaces"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def _spaces(sb: SandboxHandle, query: str) -> list[dict[str, object]]:
@@ -106,9 +118,9 @@ def test_spaces_command_lists_personal_spaces_with_an_aligned_type_column(
 ) -> None:
     sb = sandbox_factory(seed="sample")
     config = sb.write_config(tmp_path / "config.yaml")
-    result = CliRunner().invoke(cli, ["--config", str(config), "spaces"])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    result = _spaces_command(config)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
     assert len(lines) == len(sb.store.spaces)
     personal = [line for line in lines if line.startswith("~")]
     assert len(personal) == 2 and all(" personal " in line for line in personal)
@@ -123,10 +135,10 @@ def test_spaces_command_marks_archived_spaces(
     sb = sandbox_factory(seed="sample")
     sb.store.spaces["ENG"].status = "archived"
     config = sb.write_config(tmp_path / "config.yaml")
-    result = CliRunner().invoke(cli, ["--config", str(config), "spaces"])
+    result = _spaces_command(config)
     assert any(
         line.startswith("ENG ") and "global (archived)" in line
-        for line in result.output.splitlines()
+        for line in result.stdout.splitlines()
     )
 
 

@@ -172,3 +172,21 @@ def test_spaces_take_one_type_and_one_status(client: httpx.Client, query: str) -
     response = client.get(f"/api/v2/spaces?{query}")
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
+
+
+def test_properties_labels_and_label_pages_paginate_at_a_point_per_object(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    page = _page_id(tiny, "Apple notes")
+    for n in range(3):
+        HTTP.put(f"{tiny.base_url}/__sandbox/pages/{page}/properties/k{n}", json={"value": n})
+    guide = next(lab.id for lab in tiny.store.all_labels() if lab.name == "guide")
+    for path, count in [
+        (f"/api/v2/pages/{page}/properties?limit=2", 3),
+        ("/api/v2/labels?limit=2", 3),
+        (f"/api/v2/labels/{guide}/pages?limit=1", 2),
+    ]:
+        tiny.reset_stats()
+        results, calls = walk_v2(client, tiny, path)
+        assert len(results) == count
+        assert tiny.stats()["points"] == calls + count, path

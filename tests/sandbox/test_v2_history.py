@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -168,3 +170,13 @@ def test_versions_need_read_page_and_serve_on_gateway_and_site_paths(tiny: Sandb
 
 def test_seeded_pages_without_history_keep_no_body_copies(tiny: SandboxHandle) -> None:
     assert all(record.bodies is None for record in tiny.store.content.values())
+
+
+def test_synthetic_pages_keep_one_body_each_until_edited(
+    sandbox_factory: Callable[..., SandboxHandle],
+) -> None:
+    sb = sandbox_factory(seed=None, synthetic_pages=50)
+    assert all(record.bodies is None for record in sb.store.content.values())
+    page = next(r for r in sb.store.content.values() if r.space_key == "SYN")
+    assert _edit(sb, page.id, body="<p>edited</p>").status_code == 201
+    assert page.bodies is not None and list(page.bodies) == [1]
