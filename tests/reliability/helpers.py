@@ -158,6 +158,11 @@ def tree_diff(got: dict[str, str], want: dict[str, str]) -> str:
     return f"missing {missing}, extra {extra}, changed {changed}"
 
 
+# ``spaces: all`` lists each of the three default space types with its own request, where one
+# listing used to do; request counts below that meant "after the space listing" add these.
+EXTRA_SPACE_LISTINGS = 2
+
+
 def when_requests(sb: SandboxHandle, count: int, action: Callable[[], object]) -> threading.Thread:
     """Run ``action`` in a thread once the sandbox has answered ``count`` requests."""
 

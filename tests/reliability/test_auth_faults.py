@@ -9,6 +9,7 @@ from pathlib import Path
 from exporter.sandbox import SandboxHandle
 
 from .helpers import (
+    EXTRA_SPACE_LISTINGS,
     oauth_login,
     revoke_all_families,
     run_cli,
@@ -41,7 +42,7 @@ def test_refresh_token_revoked_mid_export_exits_4_naming_login_and_keeps_token_f
     sb = sandbox_factory(access_token_ttl=1, latency_ms=60)
     config = write_config(sb, tmp_path, method="oauth")
     oauth_login(sb, config)
-    revoker = when_requests(sb, 4, lambda: revoke_all_families(sb))
+    revoker = when_requests(sb, 4 + EXTRA_SPACE_LISTINGS, lambda: revoke_all_families(sb))
     result = run_cli(config, "export")
     revoker.join()
     assert result.code == 4, result.stderr
