@@ -13,7 +13,7 @@ from typing import Any
 from exporter.sandbox.admin import _bad, _json, author_of, parse_when, update_page
 from exporter.sandbox.routing import Call, Reply, Router
 from exporter.sandbox.store_history import RESOLUTIONS
-from exporter.sandbox.v2_history import _comment_v2, _property_v2
+from exporter.sandbox.v2_history import comment_v2, property_v2
 
 __all__ = ["register"]
 
@@ -54,7 +54,7 @@ async def add_comment(call: Call) -> Reply:
         marker_ref=data.get("marker_ref"),
         selection=data.get("selection"),
     )
-    return Reply(_comment_v2(store, comment, "storage", parent_id is not None), 201)
+    return Reply(comment_v2(store, comment, "storage", parent_id is not None), 201)
 
 
 def _resolution(data: dict[str, Any]) -> str | None:
@@ -83,7 +83,7 @@ async def update_comment(call: Call) -> Reply:
         author=author_of(call, data),
         when=parse_when(data.get("when")),
     )
-    return Reply(_comment_v2(store, comment, "storage", comment.parent_id is not None))
+    return Reply(comment_v2(store, comment, "storage", comment.parent_id is not None))
 
 
 async def set_property(call: Call) -> Reply:
@@ -102,7 +102,7 @@ async def set_property(call: Call) -> Reply:
         author=author_of(call, data),
         when=parse_when(data.get("when")),
     )
-    return Reply(_property_v2(prop), 200 if prop.version.number > 1 else 201)
+    return Reply(property_v2(prop), 200 if prop.version.number > 1 else 201)
 
 
 def register(router: Router) -> None:

@@ -19,7 +19,7 @@ from exporter.sandbox.store import Store
 from exporter.sandbox.store_history import RESOLUTIONS
 from exporter.sandbox.v2_objects import not_found, page_v2, paginate, v2_error, version_v2
 
-__all__ = ["page_at_version", "register"]
+__all__ = ["comment_v2", "page_at_version", "property_v2", "register"]
 
 PREFIX = "/api/v2"
 PAGE = ("read:page:confluence",)
@@ -110,9 +110,10 @@ def page_at_version(
 # ---- comments ---------------------------------------------------------------------------
 
 
-def _comment_v2(
+def comment_v2(
     store: Store, comment: CommentRecord, fmt: str | None, child: bool
 ) -> dict[str, Any]:
+    """A footer or inline comment (``child``: a reply, with ``parentCommentId``) as v2 JSON."""
     container = store.content[comment.container_id]
     out: dict[str, Any] = {
         "id": comment.id,
@@ -160,7 +161,7 @@ def _comment_list(call: Call, ids: list[str], kind: str, child: bool) -> Reply:
             raise _fail(f"Invalid resolution-status: {','.join(sorted(unknown))}")
         comments = [c for c in comments if c.resolution in wanted]
     _sort(call, comments, _COMMENT_SORTS, "created-date")
-    return paginate(call, comments, lambda c: _comment_v2(store, c, fmt, child))
+    return paginate(call, comments, lambda c: comment_v2(store, c, fmt, child))
 
 
 def get_footer_comments(call: Call) -> Reply:
@@ -197,7 +198,8 @@ def get_inline_children(call: Call) -> Reply:
 # ---- content properties -----------------------------------------------------------------
 
 
-def _property_v2(prop: PropertyRecord) -> dict[str, Any]:
+def property_v2(prop: PropertyRecord) -> dict[str, Any]:
+    """A content property as v2 JSON: ``{id, key, value, version}``."""
     return {
         "id": prop.id,
         "key": prop.key,
@@ -213,7 +215,7 @@ def get_page_properties(call: Call) -> Reply:
     if key := call.query.get("key"):
         props = [p for p in props if p.key == key]
     _sort(call, props, {"key": lambda p: p.key}, "key")
-    return paginate(call, props, _property_v2)
+    return paginate(call, props, property_v2)
 
 
 # ---- labels -----------------------------------------------------------------------------
