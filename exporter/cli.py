@@ -304,7 +304,12 @@ def spaces_command(state: Context) -> None:
     connection = _connect(config)
 
     async def listing() -> list[dict[str, Any]]:
-        async with ConfluenceClient(connection.wiki_base, connection.auth) as client:
+        async with ConfluenceClient(
+            connection.wiki_base,
+            connection.auth,
+            timeout=config.api.timeout_s,
+            retry_budget=config.api.max_retry_wait_s,
+        ) as client:
             return [s async for s in client.paginate_v2("/api/v2/spaces", {"limit": 250})]
 
     for space in sorted(asyncio.run(listing()), key=lambda s: s.get("key", "")):
