@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from exporter.errors import ApiError, AuthError, ConfigError, LoginRequired
+from exporter.errors import ApiError, AuthError, ConfigError, LoginRequired, RateLimited
 from exporter.logs import register_secret
 from exporter.models import Site
+from exporter.ratelimit import retry_after
 from exporter.retry import RetryPolicy, get_with_retries, post_unrepeatable
 from exporter.tokens import TokenSet
 
@@ -188,6 +189,12 @@ class TokenEndpoint:
                 f"The refresh token was rejected by Atlassian ({description or error}); it "
                 "expires after 90 days unused, 365 days after login, or when the app is revoked. "
                 + _RELOGIN
+            )
+        if response.status_code == 429:  # not resent (see _post): the next run refreshes
+            raise RateLimited(
+                "Atlassian's token endpoint answered 429 (rate limited) to a refresh. State is "
+                "saved: run the export again later.",
+                retry_after=retry_after(response.headers),
             )
         raise ApiError(
             f"Atlassian's token endpoint answered {response.status_code} to a refresh. "

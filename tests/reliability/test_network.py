@@ -227,3 +227,35 @@ def test_loopback_http_site_exports_from_the_sandbox(
     assert yaml.safe_load(config.read_text())["site"].startswith("http://127.0.0.1:")
     result = run_cli(config, "export")
     assert result.code == 0, result.stderr
+
+
+def test_a_429_answer_to_a_refresh_is_not_resent_and_exits_75(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    config = write_config(sandbox, tmp_path / "run", method="oauth")
+    oauth_login(sandbox, config)
+    TokenStore(load_config(config).auth.token_file).update(expires_at=0.0)
+    sandbox.inject("429", retry_after=30, target="setup")
+    result = run_cli(config, "export")
+    assert result.code == 75, result.stderr
+    assert "answered 429 (rate limited) to a refresh" in result.stderr
+    assert sandbox.stats()["by_route"]["POST /oauth/token"] == 1
+
+
+def test_a_site_the_config_knows_is_wrong_exits_2_but_one_that_does_not_resolve_exits_75(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.yaml"
+    auth = "auth:\n  method: basic\n  email: a@b.c\n  api_token: tok\n"
+    path.write_text("site: https://acme.atlassian.net/wiki/spaces/ENG\n" + auth, "utf-8")
+    wrong = run_cli(path, "export")
+    assert wrong.code == 2
+    assert "site: expected the site's root URL, https://acme.atlassian.net" in wrong.stderr
+    # .invalid never resolves (RFC 6761): the config cannot know, so it is a network failure.
+    path.write_text(
+        "site: https://acme.invalid\n" + auth + "api:\n  max_retry_wait_s: 3\n", "utf-8"
+    )
+    down = run_cli(path, "export")
+    assert down.code == 75, down.stderr
+    assert down.stderr.startswith("Error: Cannot reach acme.invalid (its name does not resolve)")
+    assert "host name in config.yaml is misspelt" in down.stderr
