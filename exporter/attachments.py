@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from exporter.client import ConfluenceClient
-from exporter.errors import ApiError
+from exporter.errors import ApiError, NetworkUnavailable
 from exporter.models import Attachment, Page
 from exporter.scan import Scan
 from exporter.state import AttachmentRecord, PageRecord
@@ -183,6 +183,8 @@ class AttachmentDownloads:
                     await loop.run_in_executor(self.io, target.__exit__, type(exc), exc, None)
                     raise
                 await loop.run_in_executor(self.io, target.__exit__, None, None, None)
+        except NetworkUnavailable:
+            raise  # the host is gone for every download: end the run, the next one resumes
         except (ApiError, OSError) as exc:
             if isinstance(exc, ApiError) and exc.status_code == 404 and await self._gone(att):
                 self.run.summary.warnings += 1
@@ -208,6 +210,8 @@ class AttachmentDownloads:
             return True  # referenced by name only: it was never in the listing
         try:
             await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
+        except NetworkUnavailable:
+            raise
         except ApiError as exc:
             return exc.status_code == 404
         return False

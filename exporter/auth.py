@@ -16,7 +16,7 @@ from typing import Literal
 import httpx
 
 from exporter.config import Config
-from exporter.errors import ApiError, AuthError, ConfigError, ExportError, LoginRequired
+from exporter.errors import AuthError, ConfigError, ExportError, LoginRequired
 from exporter.httpauth import ApiTokenAuth, OAuthAuth, needed_scopes, scope_error
 from exporter.oauth import (
     TokenEndpoint,
@@ -25,6 +25,7 @@ from exporter.oauth import (
     normalize_host,
     tls_context,
 )
+from exporter.retry import RetryPolicy, get_with_retries
 from exporter.tokens import RotationHook, TokenSet, TokenStore
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "connect",
     "needed_scopes",
     "oauth_endpoint",
+    "retry_policy",
     "tenant_cloud_id",
     "token_store",
 ]
@@ -93,14 +95,33 @@ def gateway_base(config: Config, cloud_id: str) -> str:
     return f"{config.api.endpoints.api.rstrip('/')}/ex/confluence/{cloud_id}/wiki"
 
 
-def tenant_cloud_id(site: str, transport: httpx.BaseTransport | None = None) -> str:
-    """The site's cloudId from ``{site}/_edge/tenant_info`` (no authentication needed)."""
+def retry_policy(config: Config) -> RetryPolicy:
+    """The retry policy of ``config`` (``api.max_retry_wait_s``), for every request of a run."""
+    return RetryPolicy(budget_s=config.api.max_retry_wait_s)
+
+
+def tenant_cloud_id(
+    site: str,
+    transport: httpx.BaseTransport | None = None,
+    policy: RetryPolicy | None = None,
+    timeout_s: float = 30.0,
+) -> str:
+    """The site's cloudId from ``{site}/_edge/tenant_info`` (no authentication needed).
+
+    Connection faults are retried; a host that stays unreachable raises ``NetworkUnavailable``.
+    """
     url = site.rstrip("/") + "/_edge/tenant_info"
+    with httpx.Client(transport=transport, timeout=timeout_s, verify=tls_context()) as client:
+        response = get_with_retries(
+            client,
+            url,
+            policy or RetryPolicy(),
+            json_body=True,
+            headers={"Accept": "application/json"},
+        )
     try:
-        with httpx.Client(transport=transport, timeout=30.0, verify=tls_context()) as client:
-            response = client.get(url, headers={"Accept": "application/json"})
         cloud_id = response.json()["cloudId"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         raise ConfigError(
             f"Could not read the cloudId from {url}. Set `cloud_id:` in config.yaml (it is the "
             "id in that URL's answer)."
@@ -165,23 +186,31 @@ def _resolve_site(
     if tokens.cloud_id and cached_matches:
         return tokens.cloud_id, tokens.site_url
     sites = accessible_resources(
-        config.api.endpoints.api, auth, transport=transport, timeout_s=config.api.timeout_s
+        config.api.endpoints.api,
+        auth,
+        transport=transport,
+        timeout_s=config.api.timeout_s,
+        policy=retry_policy(config),
     )
     site = choose_site(sites, config.site)
     auth.store.update(cloud_id=site.cloud_id, site_url=site.url)
     return site.cloud_id, site.url
 
 
-def _probe(url: str, auth: httpx.Auth, transport: httpx.BaseTransport | None) -> httpx.Response:
-    try:
-        with httpx.Client(
-            transport=transport, timeout=30.0, auth=auth, verify=tls_context()
-        ) as client:
-            response = client.get(url, params={"limit": 1}, headers={"Accept": "application/json"})
-            response.read()
-            return response
-    except httpx.TransportError as exc:
-        raise ApiError(f"Cannot reach {url} ({type(exc).__name__}). Check `site:`.") from None
+def _probe(
+    url: str, auth: httpx.Auth, transport: httpx.BaseTransport | None, config: Config
+) -> httpx.Response:
+    """One GET of the first page of ``url``, retried like every request of a run."""
+    with httpx.Client(
+        transport=transport, timeout=config.api.timeout_s, auth=auth, verify=tls_context()
+    ) as client:
+        return get_with_retries(
+            client,
+            url,
+            retry_policy(config),
+            params={"limit": 1},
+            headers={"Accept": "application/json"},
+        )
 
 
 def _connect_basic(config: Config, transport: httpx.BaseTransport | None) -> Connection:
@@ -206,12 +235,12 @@ def _connect_basic(config: Config, transport: httpx.BaseTransport | None) -> Con
         raise ConfigError("auth.method is basic: set `site:` (or `cloud_id:` for a scoped token).")
     # A classic token works on the site; a scoped one answers 401 there and needs the gateway.
     plain = httpx.BasicAuth(email, token)  # the probes want to see a 401, not raise on it
-    probe = _probe(f"{site}/wiki/api/v2/spaces", plain, transport)
+    probe = _probe(f"{site}/wiki/api/v2/spaces", plain, transport, config)
     if probe.status_code != 401:
         return Connection(f"{site}/wiki", config.site or site, None, "basic", auth)
-    cloud_id = tenant_cloud_id(site, transport)
+    cloud_id = tenant_cloud_id(site, transport, retry_policy(config), config.api.timeout_s)
     base = gateway_base(config, cloud_id)
-    gateway = _probe(f"{base}/api/v2/spaces", plain, transport)
+    gateway = _probe(f"{base}/api/v2/spaces", plain, transport, config)
     if gateway.status_code == 401:
         error = scope_error(gateway.request, gateway, "Create a scoped API token that includes it.")
         if error is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from exporter.auth import oauth_endpoint, tenant_cloud_id, token_store
+from exporter.auth import oauth_endpoint, retry_policy, tenant_cloud_id, token_store
 from exporter.config import Config, load_config, require_settings
 from exporter.errors import ConfigError
 from exporter.httpauth import OAuthAuth
@@ -90,12 +90,19 @@ def sites_command(ctx: click.Context) -> None:
     if config.auth.method == "basic":
         # accessible-resources is OAuth-only; an API token reaches exactly its site.
         base = config.site_endpoint or ""
-        cloud_id = config.cloud_id or tenant_cloud_id(base)
+        cloud_id = config.cloud_id or tenant_cloud_id(
+            base, policy=retry_policy(config), timeout_s=config.api.timeout_s
+        )
         click.echo(f"{cloud_id}\t{config.site or base}\t(API token)\t-")
         return
     endpoint = oauth_endpoint(config)
     store = token_store(config)
     auth = OAuthAuth(store, endpoint, store.require())
-    sites = accessible_resources(config.api.endpoints.api, auth, timeout_s=config.api.timeout_s)
+    sites = accessible_resources(
+        config.api.endpoints.api,
+        auth,
+        timeout_s=config.api.timeout_s,
+        policy=retry_policy(config),
+    )
     for site in sites:
         click.echo(f"{site.cloud_id}\t{site.url}\t{site.name}\t{' '.join(site.scopes)}")

@@ -35,7 +35,10 @@ def _space_rows(config: Config) -> list[CheckRow]:
 
     async def probe() -> list[CheckRow]:
         async with ConfluenceClient(
-            connection.wiki_base, connection.auth, timeout=config.api.timeout_s
+            connection.wiki_base,
+            connection.auth,
+            timeout=config.api.timeout_s,
+            retry_budget=config.api.max_retry_wait_s,
         ) as client:
             if config.spaces == "all":
                 types = config.space_types

@@ -6,7 +6,8 @@ Exit codes:
   2   usage or configuration error
   3   partial export: output written, some pages or attachments failed (each listed)
   4   authentication needs a person (refresh token rejected, missing scope, no login yet)
-  75  another export holds the lock, or the rate-limit budget is exhausted: retry later
+  75  retry later: another export holds the lock, the rate-limit budget is exhausted, or the
+      network stayed down through the retries
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ Exit codes:
   2   usage or configuration error
   3   partial export (some pages or attachments failed, each listed)
   4   authentication needs a person (run `confluence-export login`)
-  75  another export is running, or the rate limit is exhausted: retry later
+  75  retry later: another export is running, the rate limit is exhausted,
+      or the network is down
 """
 
 
@@ -304,7 +306,12 @@ def spaces_command(state: Context) -> None:
     connection = _connect(config)
 
     async def listing() -> list[dict[str, Any]]:
-        async with ConfluenceClient(connection.wiki_base, connection.auth) as client:
+        async with ConfluenceClient(
+            connection.wiki_base,
+            connection.auth,
+            timeout=config.api.timeout_s,
+            retry_budget=config.api.max_retry_wait_s,
+        ) as client:
             return [s async for s in client.paginate_v2("/api/v2/spaces", {"limit": 250})]
 
     spaces = sorted(asyncio.run(listing()), key=lambda s: s.get("key", ""))

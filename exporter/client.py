@@ -13,7 +13,6 @@ import asyncio
 import json
 import logging
 import os
-import random
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +22,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from exporter.errors import ApiError, RateLimited
-from exporter.ratelimit import Gate, retry_after
+from exporter.errors import ApiError
+from exporter.ratelimit import Gate
+from exporter.retry import (
+    Attempts,
+    Failure,
+    RetryPolicy,
+    describe_transport,
+    gave_up,
+    quota_exhausted,
+    status_failure,
+)
 
 __all__ = ["ClientStats", "ConfluenceClient", "RouteStats"]
 
@@ -32,9 +40,6 @@ log = logging.getLogger(__name__)
 
 Params = Mapping[str, str | int | float | bool | None]
 
-# 500 is retried too: every request here is an idempotent GET, and Confluence Cloud answers
-# transient 500s under load (the sandbox's fault injection does the same).
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 _ID_SEGMENT = re.compile(r"/(?:att)?\d+(?=/|$)")
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -77,18 +82,20 @@ class ClientStats:
 
 
 class _Retry(Exception):
-    """Internal: the attempt failed in a retryable way; wait ``delay`` (None: backoff)."""
+    """Internal: the attempt failed in a retryable way (``exporter.retry`` decides the wait)."""
 
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        self.reason = reason
-        self.delay = delay
-        super().__init__(reason)
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+        super().__init__(failure.reason)
 
 
 class ConfluenceClient:
     """Async client for one Confluence site (``wiki_base`` ends in ``/wiki``).
 
     Use as ``async with ConfluenceClient(...) as client``. ``stats`` counts what was spent.
+    Retries follow ``exporter.retry.RetryPolicy``: ``max_attempts`` failures, ``max_wait`` the
+    longest single ``Retry-After`` worth waiting for, ``retry_budget`` the total wait of one
+    request (burst 429s with ``Retry-After`` are waited out within it).
     """
 
     def __init__(
@@ -103,15 +110,19 @@ class ConfluenceClient:
         max_wait: float = 60.0,
         backoff_base: float = 1.5,
         backoff_cap: float = 30.0,
+        retry_budget: float = 900.0,
     ) -> None:
         self.wiki_base = wiki_base.rstrip("/")
         parts = urlsplit(self.wiki_base)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._base_path = parts.path
-        self.max_attempts = max(1, max_attempts)
-        self.max_wait = max_wait
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.policy = RetryPolicy(
+            attempts=max(1, max_attempts),
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            budget_s=retry_budget,
+            max_single_wait=max_wait,
+        )
         self.stats = ClientStats()
         self._gate = Gate(concurrency)
         self._http = httpx.AsyncClient(
@@ -178,19 +189,19 @@ class ConfluenceClient:
     async def _fetch_json(self, url: str, params: Params | None) -> tuple[Any, httpx.Headers]:
         query = _clean(params)
         route = self._route("GET", url)
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = Attempts(self.policy)
+        while True:
             try:
                 response = await self._request(url, query, route)
                 try:
                     data = json.loads(response.content)
                 except ValueError as exc:
-                    raise _Retry(f"truncated or invalid JSON ({exc})") from exc
+                    raise _Retry(Failure("body", f"truncated or invalid JSON ({exc})")) from exc
             except _Retry as retry:
-                await self._wait_retry(retry, attempt, route, url)
+                await self._wait_retry(retry.failure, attempts, route, url)
                 continue
             self._count_points(route, data)
             return data, response.headers
-        raise AssertionError("unreachable")
 
     async def paginate_v2(self, path: str, params: Params | None = None) -> AsyncIterator[Any]:
         """Yield every item of a v2 list, following ``Link: rel=next`` or ``_links.next``."""
@@ -243,18 +254,18 @@ class ConfluenceClient:
         """
         url = self.url(path)
         route = self._route("GET", url)
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = Attempts(self.policy)
+        while True:
             fh.seek(0)
             fh.truncate()
             try:
                 size = await self._download_once(url, route, fh, expected_size)
             except _Retry as retry:
-                await self._wait_retry(retry, attempt, route, url)
+                await self._wait_retry(retry.failure, attempts, route, url)
                 continue
             self.stats.downloads += 1
             self._add_points(route, 2)
             return size
-        raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, route: str, fh: BinaryIO, expected: int | None) -> int:
         await self._gate.acquire()
@@ -269,7 +280,7 @@ class ConfluenceClient:
                         fh.write(chunk)
                         size += len(chunk)
             except httpx.TransportError as exc:
-                raise _Retry(f"connection error: {exc!r}") from exc
+                raise _Retry(Failure("transport", describe_transport(exc))) from exc
         finally:
             await self._gate.release()
             self.stats.bytes += size
@@ -278,7 +289,7 @@ class ConfluenceClient:
             expected if expected else (int(declared) if declared and declared.isdigit() else None)
         )
         if want is not None and size != want:
-            raise _Retry(f"download was {size} bytes, expected {want}")
+            raise _Retry(Failure("body", f"download was {size} bytes, expected {want}"))
         return size
 
     async def _request(self, url: str, query: Params | None, route: str) -> httpx.Response:
@@ -288,7 +299,7 @@ class ConfluenceClient:
             try:
                 response = await self._http.get(url, params=dict(query) if query else None)
             except httpx.TransportError as exc:
-                raise _Retry(f"connection error: {exc!r}") from exc
+                raise _Retry(Failure("transport", describe_transport(exc))) from exc
         finally:
             await self._gate.release()
         self.stats.bytes += len(response.content)
@@ -304,18 +315,15 @@ class ConfluenceClient:
         if status < 400:
             self._gate.ok()
             return
-        if status in RETRY_STATUSES:
-            delay = retry_after(response.headers) if status in (429, 503) else None
-            if status == 429:
-                if delay is not None and delay > self.max_wait:
-                    raise RateLimited(
-                        f"Confluence's rate limit is exhausted for {delay:.0f} s "
-                        f"(RateLimit-Reason: {response.headers.get('RateLimit-Reason', 'n/a')}). "
-                        "State is saved: run the export again later.",
-                        retry_after=delay,
-                    )
-                self._gate.pause(delay if delay is not None else self._backoff(1))
-            raise _Retry(f"HTTP {status}", delay)
+        failure = status_failure(status, response.headers)
+        if failure is not None:
+            if failure.kind == "throttled":
+                if (failure.delay or 0) > self.policy.max_single_wait:
+                    raise quota_exhausted(failure, response.headers)
+                pause = failure.delay if failure.delay is not None else self.policy.backoff(1)
+                self._gate.pause(pause)
+                self._gate.throttled()
+            raise _Retry(failure)
         try:
             detail = response.text[:300]
         except httpx.ResponseNotRead:
@@ -327,27 +335,15 @@ class ConfluenceClient:
             response=response,
         )
 
-    async def _wait_retry(self, retry: _Retry, attempt: int, route: str, url: str) -> None:
-        if attempt >= self.max_attempts:
-            if retry.reason == "HTTP 429":
-                raise RateLimited(
-                    f"GET {_redact(url)} was answered 429 (rate limited) {attempt} times. "
-                    "State is saved: run the export again later.",
-                    retry_after=retry.delay,
-                )
-            raise ApiError(
-                f"GET {_redact(url)} failed {attempt} times (last: {retry.reason}). "
-                "Confluence may be unavailable; run the export again later (it resumes)."
-            )
-        delay = retry.delay if retry.delay is not None else self._backoff(attempt)
+    async def _wait_retry(self, failure: Failure, attempts: Attempts, route: str, url: str) -> None:
+        """Sleep before the next attempt, or raise once this request's retries are spent."""
+        delay = attempts.delay_for(failure)
+        if delay is None:
+            raise gave_up("GET", url, failure, attempts)
         self.stats.retries += 1
         self.stats.route(route).retries += 1
-        log.info("Retrying %s in %.1f s (%s)", route, delay, retry.reason)
+        log.info("Retrying %s in %.1f s (%s)", route, delay, failure.reason)
         await asyncio.sleep(delay)
-
-    def _backoff(self, attempt: int) -> float:
-        base = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        return base * random.uniform(0.7, 1.3)
 
     # -- counting -----------------------------------------------------------------------------
 

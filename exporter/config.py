@@ -107,6 +107,7 @@ class OutputConfig:
 class ApiConfig:
     concurrency: int = 8
     timeout_s: float = 30.0
+    max_retry_wait_s: float = 900.0  # total wait of one request through its retries
     endpoints: Endpoints = field(default_factory=Endpoints)
 
 
@@ -253,6 +254,9 @@ def load_config(
     if values is INVALID:
         values = {}
     _apply_overrides(values, overrides or {}, problems)
+    if len(problems) == 1:
+        where = str(path) if path is not None else "The configuration (flags and defaults)"
+        raise ConfigError(f"{where} is invalid: {problems[0]}. Fix it and run again.", problems)
     if problems:
         where = str(path) if path is not None else "The configuration (flags and defaults)"
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"

@@ -9,10 +9,12 @@ into the frozen ``Config`` dataclasses (so this module needs nothing from it).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "INVALID",
@@ -33,6 +35,7 @@ __all__ = [
     "StrList",
     "Url",
     "describe",
+    "is_loopback",
     "join_key",
     "schema_keys",
 ]
@@ -98,15 +101,67 @@ class Str(Field):
         return self.fail(value, path, problems)
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: 127.0.0.0/8, ::1 or localhost."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_problem(text: str, *, secure: bool, root_only: bool) -> str | None:
+    """What is wrong with URL ``text`` (None when nothing is), as the end of a problem line."""
+    shown = repr(re.sub(r"(://)[^/@\s]*@", r"\1***@", text))  # never echo a password
+    if not re.match(r"https?://[^/\s]+", text) or re.search(r"\s", text):
+        return f"expected a URL starting with https://, got {shown}"
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        return f"the port of {shown} is not a number"
+    host = parts.hostname or ""
+    address = parts.netloc.rpartition("@")[2]
+    if not is_loopback(host) and not all(_HOST_LABEL.fullmatch(p) for p in host.split(".")):
+        return f"{host!r} is not a valid host name, got {shown}"
+    if secure and parts.scheme == "http" and not is_loopback(host):
+        return (
+            f"http:// would send credentials in clear text; use https://{address}"
+            f"{parts.path.rstrip('/')} (http is accepted only on loopback: 127.0.0.1, ::1, "
+            f"localhost), got {shown}"
+        )
+    if root_only and (parts.path.rstrip("/") or parts.query or parts.fragment):
+        return (
+            f"expected the site's root URL, {parts.scheme}://{address} (without /wiki or "
+            f"a page path), got {shown}"
+        )
+    return None
+
+
 class Url(Str):
+    """A URL; ``secure`` refuses plain http except on loopback, ``root_only`` refuses a path."""
+
     expected = "an http(s) URL"
+
+    def __init__(
+        self, nullable: bool = True, *, secure: bool = False, root_only: bool = False
+    ) -> None:
+        super().__init__(nullable)
+        self.secure = secure
+        self.root_only = root_only
 
     def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
         text = super().convert(value, path, problems, base)
         if text is None or text is INVALID:
             return text
-        if not re.match(r"https?://[^/\s]+", text):
-            problems.append(f"{path}: expected a URL starting with https://, got {text!r}")
+        problem = _url_problem(text, secure=self.secure, root_only=self.root_only)
+        if problem is not None:
+            problems.append(f"{path}: {problem}")
             return INVALID
         return text.rstrip("/")
 
@@ -305,7 +360,7 @@ SPACE_FIELDS = Section(
 
 SCHEMA = Section(
     {
-        "site": Url(),
+        "site": Url(secure=True, root_only=True),
         "cloud_id": Str(),
         "auth": Section(
             {
@@ -335,7 +390,14 @@ SCHEMA = Section(
             {
                 "concurrency": Int(minimum=1),
                 "timeout_s": Float(),
-                "endpoints": Section({"auth": Url(), "api": Url(), "site": Url()}),
+                "max_retry_wait_s": Float(),
+                "endpoints": Section(
+                    {
+                        "auth": Url(secure=True),
+                        "api": Url(secure=True),
+                        "site": Url(secure=True),
+                    }
+                ),
             }
         ),
     }

@@ -6,6 +6,7 @@
     │   ├── LoginRequired       no token file, or the refresh token was rejected
     │   └── ScopeMissing        the app or token lacks a scope the export needs
     ├── ApiError                Confluence answered with an unexpected error   (exit 1)
+    │   └── NetworkUnavailable  a host stayed unreachable through the retries  (exit 75)
     ├── RateLimited             the rate-limit budget is exhausted: retry later (exit 75)
     ├── ConversionError         one page could not be converted (page id, macro)
     ├── OutputError             the output directory cannot be written        (exit 1)
@@ -27,6 +28,7 @@ __all__ = [
     "ExportError",
     "LockHeld",
     "LoginRequired",
+    "NetworkUnavailable",
     "OutputError",
     "PartialExport",
     "RateLimited",
@@ -75,6 +77,20 @@ class ApiError(ExportError):
     @property
     def status_code(self) -> int | None:
         return getattr(self.response, "status_code", None)
+
+
+class NetworkUnavailable(ApiError):
+    """A host could not be reached (DNS, connect, dropped connections) through every retry.
+
+    Nothing is wrong with the configuration as far as it can tell, so the run ends as
+    "retry later": the state is saved and the next run resumes.
+    """
+
+    exit_code = 75
+
+    def __init__(self, message: str, *, host: str) -> None:
+        self.host = host
+        super().__init__(message)
 
 
 class RateLimited(ExportError):

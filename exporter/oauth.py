@@ -20,9 +20,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from exporter.errors import ApiError, AuthError, ConfigError, LoginRequired
+from exporter.errors import ApiError, AuthError, ConfigError, LoginRequired, RateLimited
 from exporter.logs import register_secret
 from exporter.models import Site
+from exporter.ratelimit import retry_after
+from exporter.retry import RetryPolicy, get_with_retries, post_unrepeatable
 from exporter.tokens import TokenSet
 
 __all__ = [
@@ -35,7 +37,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_TRANSIENT = {429, 500, 502, 503, 504}
 _RELOGIN = "Run `confluence-export login`."
 
 
@@ -71,27 +72,24 @@ class TokenEndpoint:
         return self.auth_base.rstrip("/") + "/oauth/token"
 
     def _post(self, body: dict[str, str]) -> httpx.Response:
-        """POST a JSON body, retrying network errors and 5xx/429 a couple of times."""
+        """POST a JSON body; resent only when it cannot have reached Atlassian.
+
+        A refresh rotates the refresh token (the one sent is disabled) and a code works once,
+        so a request that may have been delivered is never repeated: a 5xx or 429 answer, or a
+        connection that broke after sending, ends the call. Connect-phase failures (nothing
+        was sent) are retried ``retries`` times (``exporter.retry.post_unrepeatable``).
+        """
         register_secret(self.client_secret)
         with httpx.Client(
             transport=self.transport, timeout=self.timeout_s, verify=tls_context()
         ) as client:
-            for attempt in range(self.retries + 1):
-                try:
-                    response = client.post(
-                        self.url, json=body, headers={"Accept": "application/json"}
-                    )
-                except httpx.TransportError as exc:
-                    if attempt == self.retries:
-                        raise ApiError(
-                            f"Cannot reach Atlassian's token endpoint {self.url} "
-                            f"({type(exc).__name__}). Check the network and retry."
-                        ) from None
-                else:
-                    if response.status_code not in _TRANSIENT or attempt == self.retries:
-                        return response
-                time.sleep(0.5 * (attempt + 1))
-        raise AssertionError("unreachable")  # pragma: no cover
+            return post_unrepeatable(
+                client,
+                self.url,
+                attempts=self.retries + 1,
+                json=body,
+                headers={"Accept": "application/json"},
+            )
 
     def _parse(self, response: httpx.Response, previous: TokenSet | None) -> TokenSet:
         try:
@@ -192,6 +190,12 @@ class TokenEndpoint:
                 "expires after 90 days unused, 365 days after login, or when the app is revoked. "
                 + _RELOGIN
             )
+        if response.status_code == 429:  # not resent (see _post): the next run refreshes
+            raise RateLimited(
+                "Atlassian's token endpoint answered 429 (rate limited) to a refresh. State is "
+                "saved: run the export again later.",
+                retry_after=retry_after(response.headers),
+            )
         raise ApiError(
             f"Atlassian's token endpoint answered {response.status_code} to a refresh. "
             "Retry later.",
@@ -240,18 +244,23 @@ def accessible_resources(
     *,
     transport: httpx.BaseTransport | None = None,
     timeout_s: float = 30.0,
+    policy: RetryPolicy | None = None,
 ) -> list[Site]:
-    """The sites this OAuth grant reaches (``GET {api}/oauth/token/accessible-resources``)."""
+    """The sites this OAuth grant reaches (``GET {api}/oauth/token/accessible-resources``).
+
+    Retried like every GET of a run; a host that stays unreachable raises ``NetworkUnavailable``.
+    """
     url = api_base.rstrip("/") + "/oauth/token/accessible-resources"
     with httpx.Client(
         transport=transport, timeout=timeout_s, auth=auth, verify=tls_context()
     ) as client:
-        try:
-            response = client.get(url, headers={"Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise ApiError(
-                f"Cannot reach {url} ({type(exc).__name__}). Check the network and retry."
-            ) from None
+        response = get_with_retries(
+            client,
+            url,
+            policy or RetryPolicy(),
+            json_body=True,
+            headers={"Accept": "application/json"},
+        )
     if response.status_code != 200:
         raise ApiError(
             f"Listing accessible sites failed with HTTP {response.status_code}. "

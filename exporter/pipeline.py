@@ -159,6 +159,7 @@ class Run:
         api = self.config.api
         options = dict(self.client_options)
         batch = options.pop("batch", None)
+        options.setdefault("retry_budget", api.max_retry_wait_s)
         client = ConfluenceClient(
             connection.wiki_base,
             connection.auth,

@@ -1,8 +1,9 @@
 """Staying inside Confluence Cloud's rate limits: the gate every request passes, and the wait.
 
 Atlassian meters each app in points and answers 429 with ``Retry-After`` once they run out.
-One 429 pauses every request of the client, not only the one that got it, and
+One 429 pauses every request of the client, not only the one that got it, and a 429 or
 ``X-RateLimit-NearLimit`` halves the concurrency until calm responses let it creep back up.
+How long and how often a request is retried is ``exporter.retry``'s policy.
 ``ConfluenceClient`` (``exporter.client``) owns one ``Gate`` and asks ``retry_after`` how long
 a 429 or 503 wants it to wait.
 """
@@ -69,9 +70,17 @@ class Gate:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
     def near_limit(self) -> None:
+        """``X-RateLimit-NearLimit``: halve the concurrency before the 429s start."""
+        self._halve("Rate limit nearly reached")
+
+    def throttled(self) -> None:
+        """A 429: halve the concurrency too, so a burst limit is met with fewer requests."""
+        self._halve("Rate limited (429)")
+
+    def _halve(self, why: str) -> None:
         if self.limit > 1:
             self.limit = max(1, self.limit // 2)
-            log.info("Rate limit nearly reached: concurrency lowered to %d", self.limit)
+            log.info("%s: concurrency lowered to %d", why, self.limit)
         self._ok_streak = 0
 
     def ok(self) -> None:

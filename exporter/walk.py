@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from exporter.client import ConfluenceClient
 from exporter.config import DEFAULT_SPACE_TYPES, SpaceSelection
-from exporter.errors import ApiError, ConfigError
+from exporter.errors import ApiError, ConfigError, NetworkUnavailable
 from exporter.models import Attachment, NavNode, Page, Space, SpaceTree
 
 __all__ = [
@@ -111,6 +111,8 @@ class Walker:
                 name = me.get("timeZone") if isinstance(me, dict) else None
                 if name:
                     self._zone = ZoneInfo(str(name))
+            except NetworkUnavailable:
+                raise
             except (ApiError, ZoneInfoNotFoundError, ValueError):
                 log.info("Could not read the user's time zone; CQL dates are sent in UTC")
         return self._zone

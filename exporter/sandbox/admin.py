@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from exporter.sandbox.limits import FAULT_KINDS, Fault
+from exporter.sandbox.limits import FAULT_KINDS, FAULT_TARGETS, Fault
 from exporter.sandbox.routing import Call, HTTPError, Reply, Router
 from exporter.sandbox.seed import media_type_for
 from exporter.sandbox.v2_objects import attachment_v2, page_v2
@@ -194,15 +194,23 @@ async def advance_clock(call: Call) -> Reply:
 
 
 async def inject_faults(call: Call) -> Reply:
-    """Queue faults for the next API requests: ``{"kind": "503", "count": 2, "retry_after": 1}``."""
+    """Queue faults for the next API requests: ``{"kind": "503", "count": 2, "retry_after": 1}``.
+
+    ``"target": "setup"`` queues them for the token endpoint, accessible-resources and
+    tenant_info instead (the requests that start a run).
+    """
     data = await _json(call)
     kind = str(data.get("kind", "503"))
     if kind not in (*FAULT_KINDS, "429"):
         raise _bad(f"kind must be one of {FAULT_KINDS}.")
+    target = str(data.get("target", "api"))
+    if target not in FAULT_TARGETS:
+        raise _bad(f"target must be one of {FAULT_TARGETS}.")
     retry_after = data.get("retry_after")
     fault = Fault(kind, None if retry_after is None else int(retry_after))
-    call.sandbox.limits.enqueue(fault, int(data.get("count", 1)))
-    return Reply({"queued": len(call.sandbox.limits.queue)})
+    limits = call.sandbox.limits
+    limits.enqueue(fault, int(data.get("count", 1)), target)
+    return Reply({"queued": len(limits.setup_queue if target == "setup" else limits.queue)})
 
 
 def register(router: Router) -> None:

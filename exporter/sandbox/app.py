@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from exporter.sandbox import admin, admin_history, oauth, search, v1, v2, v2_history
 from exporter.sandbox.gateway import SCOPE_MISMATCH, Credentials, authenticate, scope_allows
-from exporter.sandbox.limits import Fault, Limits, points_for
+from exporter.sandbox.limits import SETUP_PATHS, Fault, Limits, points_for
 from exporter.sandbox.oauth import OAuthServer
 from exporter.sandbox.routing import Call, HTTPError, Reply, Router
 from exporter.sandbox.stats import Stats
@@ -100,6 +100,8 @@ class Sandbox:
             await self._api(call, send, path[5:], gateway=False)
             return
         route, params, _ = self.top.match(method, path)
+        if route is not None and path in SETUP_PATHS and await self._setup_fault(call, send):
+            return
         if route is not None:
             call.params = params
             reply = await _invoke(route.handler, route.is_async, call)
@@ -116,6 +118,23 @@ class Sandbox:
         reply = Reply({"message": f"No route for {method} {path}"}, 404)
         self.stats.record(f"{method} <unmatched>", 404, 0, 0)
         await self._send(scope, send, reply)
+
+    async def _setup_fault(self, call: Call, send: Any) -> bool:
+        """Apply a fault queued for the setup requests (``target: setup``); True when one was."""
+        fault = self.limits.next_setup_fault()
+        if fault is None:
+            return False
+        scope = call.request.scope
+        key = f"{scope['method']} {scope['path']}"
+        self.stats.fault(fault.kind)
+        if fault.kind in ("reset", "truncate"):
+            self.stats.record(key, 0, 0, 0)
+            await self._break(scope, send, fault)
+            return True
+        reply = self.limits.fault_reply(fault)
+        await self._send(scope, send, reply)
+        self.stats.record(key, reply.status, 0, len(reply.encode()))
+        return True
 
     async def _api(
         self, call: Call, send: Any, inner: str, *, gateway: bool, cloud_id: str | None = None

@@ -17,6 +17,10 @@ from exporter.sandbox.store import Clock
 __all__ = ["Fault", "Limits", "points_for"]
 
 FAULT_KINDS = ("500", "502", "503", "504", "reset", "truncate")
+# Where queued faults land: Confluence API paths (default), or the requests that start a run
+# and are not Confluence API calls (the token endpoint, accessible-resources, tenant_info).
+FAULT_TARGETS = ("api", "setup")
+SETUP_PATHS = ("/oauth/token", "/oauth/token/accessible-resources", "/_edge/tenant_info")
 BETA_QUOTA = 65000  # reference 4.1/4.2: the announced global app quota, per hour, not enforced
 
 
@@ -64,13 +68,19 @@ class Limits:
         self._hour = self._hour_of(clock.time())
         self.points_used = 0
         self.queue: deque[Fault] = deque()
+        self.setup_queue: deque[Fault] = deque()
 
     # ---- faults -------------------------------------------------------------------------
 
-    def enqueue(self, fault: Fault, count: int = 1) -> None:
-        """Make the next ``count`` API requests fail this way (deterministic tests)."""
+    def enqueue(self, fault: Fault, count: int = 1, target: str = "api") -> None:
+        """Make the next ``count`` API requests (or ``setup`` requests) fail this way."""
         with self._lock:
-            self.queue.extend([fault] * count)
+            (self.setup_queue if target == "setup" else self.queue).extend([fault] * count)
+
+    def next_setup_fault(self) -> Fault | None:
+        """The queued fault for a setup request (never random: ``fail_rate`` is for the API)."""
+        with self._lock:
+            return self.setup_queue.popleft() if self.setup_queue else None
 
     def next_fault(self) -> Fault | None:
         """The queued fault, else a random one at ``fail_rate``, else None."""

@@ -203,9 +203,14 @@ class SandboxHandle:
         """Move the sandbox's clock (token expiry, grace windows, quota hours)."""
         self.sandbox.clock.advance(seconds)
 
-    def inject(self, kind: str, count: int = 1, retry_after: int | None = None) -> None:
-        """Make the next ``count`` API requests fail: "503", "429", "500", "reset", "truncate"..."""
-        self.sandbox.limits.enqueue(Fault(kind, retry_after), count)
+    def inject(
+        self, kind: str, count: int = 1, retry_after: int | None = None, target: str = "api"
+    ) -> None:
+        """Make the next ``count`` API requests fail: "503", "429", "500", "reset", "truncate"...
+
+        ``target="setup"``: the token endpoint, accessible-resources and tenant_info instead.
+        """
+        self.sandbox.limits.enqueue(Fault(kind, retry_after), count, target)
 
     def mint_token(self, scopes: set[str] | frozenset[str]) -> dict[str, Any]:
         """A token response as ``/oauth/token`` would give, without the browser dance."""

@@ -95,6 +95,25 @@ def test_connection_faults_break_the_response(
     assert client.get("/api/v2/spaces").status_code == 200
 
 
+def test_setup_faults_break_tenant_info_and_the_token_endpoint_but_not_the_api(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    queued = HTTP.post(
+        f"{tiny.base_url}/__sandbox/faults", json={"kind": "reset", "target": "setup"}
+    )
+    assert queued.json() == {"queued": 1}
+    tiny.inject("503", retry_after=3, target="setup")
+    assert client.get("/api/v2/spaces").status_code == 200  # API paths are not the target
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        HTTP.get(f"{tiny.base_url}/_edge/tenant_info")
+    token = HTTP.post(f"{tiny.base_url}/oauth/token", json={"grant_type": "refresh_token"})
+    assert token.status_code == 503 and token.headers["retry-after"] == "3"
+    assert HTTP.get(f"{tiny.base_url}/_edge/tenant_info").status_code == 200
+    assert tiny.stats()["faults"] == {"reset": 1, "503": 1}
+    bad = HTTP.post(f"{tiny.base_url}/__sandbox/faults", json={"kind": "reset", "target": "x"})
+    assert bad.status_code == 400
+
+
 def test_fail_rate_injects_a_mix_of_failures(sandbox_factory: Callable[..., SandboxHandle]) -> None:
     sb = sandbox_factory(seed=TINY, fail_rate=0.5)
     outcomes = []

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from exporter.client import ConfluenceClient
-from exporter.errors import ApiError, RateLimited
+from exporter.errors import ApiError, NetworkUnavailable, RateLimited
 
 GATEWAY = "https://api.example/ex/confluence/cid/wiki"
 
@@ -143,16 +143,69 @@ def test_503_502_and_truncated_json_are_retried_and_counted():
     assert stats.by_route["GET /api/v2/pages/{id}"].retries == 3
 
 
-def test_connection_errors_are_retried_until_attempts_run_out():
+def test_connection_errors_are_retried_until_attempts_run_out_then_the_network_is_unavailable():
+    calls = 0
+
     def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+        nonlocal calls
+        calls += 1
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
     async def go():
         async with make_client(handler, max_attempts=3) as client:
             await client.get_json("/api/v2/spaces")
 
-    with pytest.raises(ApiError, match="failed 3 times"):
+    with pytest.raises(NetworkUnavailable) as info:
         run(go())
+    assert calls == 3
+    assert info.value.exit_code == 75 and info.value.host == "api.example"
+    assert str(info.value).startswith("Cannot reach api.example (connection refused)")
+
+
+def test_a_paced_burst_429_is_waited_out_beyond_max_attempts_within_the_budget():
+    answers = [httpx.Response(429, headers={"Retry-After": "1"})] * 3
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop() if answers else httpx.Response(200, json={"ok": True})
+
+    async def go():
+        async with make_client(handler, max_attempts=2, concurrency=8) as client:
+            return await client.get_json("/api/v2/spaces"), client
+
+    data, client = run(go())
+    assert data == {"ok": True}
+    assert client.stats.retries == 3  # more than max_attempts: the server paced them
+    assert client._gate.limit == 1  # each 429 halved the concurrency (8 -> 4 -> 2 -> 1)
+
+
+def test_a_paced_burst_429_gives_up_with_rate_limited_once_the_wait_budget_is_spent():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "1"})
+
+    async def go():
+        async with make_client(handler, max_attempts=3, retry_budget=2.5) as client:
+            await client.get_json("/api/v2/spaces")
+
+    with pytest.raises(RateLimited, match="answered 429 .* 3 times over 2 s"):
+        run(go())
+
+
+def test_a_quota_429_is_not_paced_and_stops_after_max_attempts():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        headers = {"Retry-After": "1", "RateLimit-Reason": "confluence-quota-global-based"}
+        return httpx.Response(429, headers=headers)
+
+    async def go():
+        async with make_client(handler, max_attempts=2, retry_budget=100) as client:
+            await client.get_json("/api/v2/spaces")
+
+    with pytest.raises(RateLimited):
+        run(go())
+    assert calls == 2
 
 
 def test_404_is_not_retried_and_raises_api_error_with_response():
