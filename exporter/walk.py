@@ -13,7 +13,6 @@ import fnmatch
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,9 +21,13 @@ from exporter.client import ConfluenceClient
 from exporter.config import SpaceSelection
 from exporter.errors import ApiError, ConfigError
 from exporter.models import Attachment, NavNode, Page, Space, SpaceTree
+from exporter.spaces import GoneSpace, SelectedSpace, SpaceChoice, select_spaces
 
 __all__ = [
     "SAFETY_LAG",
+    "GoneSpace",
+    "SelectedSpace",
+    "SpaceChoice",
     "Walker",
     "build_tree",
     "cql_time",
@@ -41,14 +44,6 @@ PAGE_BATCH = 250  # objects a list request asks for (v2 maximum; CQL search hono
 SAFETY_LAG = timedelta(minutes=10)  # CQL indexing lags writes; re-read a margin before last scan
 USER_BATCH = 100
 _ACCOUNT_ID = re.compile(r'ri:account-id="([^"]+)"')
-
-
-@dataclass(frozen=True, slots=True)
-class SelectedSpace:
-    """A space to export and the selection rules that apply to it."""
-
-    space: Space
-    selection: SpaceSelection
 
 
 class Walker:
@@ -89,42 +84,13 @@ class Walker:
     # -- spaces -------------------------------------------------------------------------------
 
     async def select_spaces(
-        self, wanted: tuple[SpaceSelection, ...] | Literal["all"], only: list[str] | None = None
-    ) -> list[SelectedSpace]:
-        """The spaces to export: configured keys (or all readable spaces), filtered by ``only``."""
-        if wanted == "all":
-            rules: dict[str, SpaceSelection] = {}
-            params: dict[str, Any] = {"limit": self.batch, "status": "current"}
-            if only:
-                params["keys"] = ",".join(only)
-        else:
-            rules = {s.key: s for s in wanted}
-            keys = [k for k in rules if not only or k in only]
-            keys += [k for k in only or [] if k not in rules]
-            params = {"limit": self.batch, "keys": ",".join(keys)}
-            if not keys:
-                return []
-        found: dict[str, Space] = {}
-        async for item in self.client.paginate_v2("/api/v2/spaces", params):
-            if item.get("status", "current") != "current":
-                continue
-            found[item["key"]] = Space(
-                id=str(item["id"]),
-                key=item["key"],
-                name=item.get("name") or item["key"],
-                type=item.get("type") or "global",
-                homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
-                url=f"{self.site_url}/wiki/spaces/{item['key']}",
-            )
-        expected = [k for k in params.get("keys", "").split(",") if k]
-        missing = [k for k in expected if k not in found]
-        if missing:
-            raise ConfigError(
-                f"Space(s) {', '.join(missing)} not found or not readable by this account. "
-                "Check the keys with `confluence-export spaces`."
-            )
-        ordered = expected or sorted(found)
-        return [SelectedSpace(found[k], rules.get(k, SpaceSelection(key=k))) for k in ordered]
+        self,
+        wanted: tuple[SpaceSelection, ...] | Literal["all"] | None,
+        only: list[str] | None = None,
+        known: Iterable[str] = (),
+    ) -> SpaceChoice:
+        """The spaces to export and the chosen ones that are gone (see ``exporter.spaces``)."""
+        return await select_spaces(self.client, self.site_url, wanted, only, known, self.batch)
 
     # -- pages --------------------------------------------------------------------------------
 

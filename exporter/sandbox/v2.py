@@ -84,8 +84,9 @@ def get_spaces(call: Call) -> Reply:
         spaces = [s for s in spaces if s.key in keys]
     if types := call.values("type"):
         spaces = [s for s in spaces if s.type in types]
-    if statuses := call.values("status"):
-        spaces = [s for s in spaces if s.status in statuses]
+    # Status filters default to current (reference 2.1): archived spaces list only when asked.
+    statuses = call.values("status") or ["current"]
+    spaces = [s for s in spaces if s.status in statuses]
     sort = call.query.get("sort") or "id"
     spaces.sort(key=lambda s: getattr(s, sort.lstrip("-"), s.id), reverse=sort.startswith("-"))
     fmt = call.query.get("description-format")
