@@ -217,14 +217,9 @@ def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> N
         click.echo(f"FAILED {what}: {failure.reason}", err=True)
     if summary.dry_run:
         for item in summary.plan:
-            click.echo(
-                f"{item.action:<8} {item.path}"
-                + (
-                    f"  (was {item.old_path})"
-                    if item.old_path and item.old_path != item.path
-                    else ""
-                )
-            )
+            path = item.path or item.old_path  # a deletion names the file it removes
+            moved = item.old_path and item.old_path != path
+            click.echo(f"{item.action:<8} {path}" + (f"  (was {item.old_path})" if moved else ""))
     if state.quiet:
         return
     pages, atts = data["pages"], data["attachments"]
