@@ -258,10 +258,10 @@ class Run:
                 log.warning("%s; its pages are deleted (deletions allowed)", space.reason)
                 continue
             kept = sum(1 for r in self.state.pages.values() if r.space_key == space.key and r.path)
-            reason = f"{space.reason}; its {kept} exported page(s) are kept until it is back" + (
-                " (or run once with --allow-deletions to drop them)"
-                if implicit
-                else " or removed from the selection"
+            until = " (or run once with --allow-deletions to drop them)"
+            until = until if implicit else " or removed from the selection"
+            reason = space.reason + (
+                f"; its {kept} exported page(s) are kept until it is back{until}" if kept else ""
             )
             log.warning("Space %s failed: %s", space.key, reason)
             self.summary.failures.append(Failure("", space.key, reason, kind="space"))

@@ -315,3 +315,25 @@ def test_exporting_one_space_leaves_the_others_files_byte_for_byte(tmp_path: Pat
     after = output(tmp_path)
     ops = [k for k in before if k.startswith("docs/ops/")]
     assert ops and all(after[k] == before[k] for k in ops)
+
+
+def test_the_github_step_summary_names_a_gone_space_as_a_space() -> None:
+    from exporter.report import summary_table
+    from exporter.summary import Failure
+
+    summary = ExportSummary(spaces_failed=1)
+    summary.failures.append(Failure("", "OPS", "space OPS is archived in Confluence", "space"))
+    assert "- space OPS: space OPS is archived in Confluence" in summary_table(summary)
+
+
+def test_a_key_that_never_existed_fails_alone_on_the_first_run(tmp_path: Path) -> None:
+    store = new_store()
+    space(store, "ENG", 1)
+    with serve(store) as served, pytest.raises(PartialExport) as info:
+        run(served, tmp_path, config(served, (SpaceSelection("ENG"), SpaceSelection("NEW"))))
+    (failure,) = info.value.summary.failures  # type: ignore[attr-defined]
+    assert failure.reason == (
+        "space NEW was deleted or is not readable by this account (check with "
+        "`confluence-export spaces`)"
+    )
+    assert pages_of(tmp_path, "ENG") == ["eng-page-0.md", "index.md"]
