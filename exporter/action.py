@@ -267,9 +267,9 @@ def export_command(env: Mapping[str, str], summary_path: Path) -> list[str]:
     for flag, name in (("--out", "output-dir"), ("--format", "format"), ("--flavor", "flavor")):
         if _input(env, name):
             cmd += [flag, _input(env, name)]
-    for key in _input(env, "spaces").replace(",", " ").split():
-        cmd += ["--space", key]
-    return cmd
+    keys = _input(env, "spaces").replace(",", " ").split()
+    cmd += [arg for key in keys for arg in ("--space", key)]
+    return cmd + (["--allow-deletions"] if _truthy(_input(env, "allow-deletions")) else [])
 
 
 STATE_DIR_NAME = ".confluence-export"

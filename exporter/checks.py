@@ -7,8 +7,9 @@ import asyncio
 from exporter.auth import CheckRow, auth_report, connect
 from exporter.client import ConfluenceClient
 from exporter.config import Config, require_settings
-from exporter.errors import ExportError
-from exporter.walk import readable_spaces
+from exporter.config_schema import SPACES_HINT
+from exporter.errors import ConfigError, ExportError
+from exporter.spaces import readable_spaces, select_spaces
 
 __all__ = ["run_checks"]
 
@@ -45,25 +46,16 @@ def _space_rows(config: Config) -> list[CheckRow]:
                 listed = [s async for s in readable_spaces(client, types)]
                 detail = f"{len(listed)} readable space(s) of type {', '.join(types)}"
                 return [CheckRow("spaces: all", "ok" if listed else "fail", detail)]
-            keys = [s.key for s in config.spaces]
-            found = [
-                s
-                async for s in client.paginate_v2(
-                    "/api/v2/spaces", {"keys": ",".join(keys), "limit": 250}
-                )
-            ]
-            names = {s.get("key"): s.get("name", "") for s in found}
-            return [
-                CheckRow(f"space {key}", "ok", str(names[key]))
-                if key in names
-                else CheckRow(
-                    f"space {key}",
-                    "fail",
-                    "not found or not readable with this login; check the key and your "
-                    "permissions (run `confluence-export spaces`)",
-                )
-                for key in keys
-            ]
+            if config.spaces is None:
+                return [CheckRow("spaces", "fail", f"spaces is not set; {SPACES_HINT}")]
+            try:
+                choice = await select_spaces(client, connection.site_url or "", config.spaces)
+            except ConfigError as exc:  # a key that matches a space only in case
+                return [CheckRow("spaces", "fail", str(exc))]
+            rows = [CheckRow(f"space {s.space.key}", "ok", s.space.name) for s in choice.selected]
+            rows += [CheckRow(f"space {g.key}", "fail", g.reason) for g in choice.gone]
+            order = [s.key for s in config.spaces]
+            return sorted(rows, key=lambda r: order.index(r.name.removeprefix("space ")))
 
     try:
         return asyncio.run(probe())

@@ -214,17 +214,14 @@ def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> N
         click.echo(json.dumps(data, sort_keys=True))
         return
     for failure in summary.failures:
-        click.echo(f"FAILED {failure.page_id} {failure.title}: {failure.reason}", err=True)
+        what = f"space {failure.title}" if failure.kind == "space" else failure.page_id
+        what += "" if failure.kind == "space" else f" {failure.title}"
+        click.echo(f"FAILED {what}: {failure.reason}", err=True)
     if summary.dry_run:
         for item in summary.plan:
-            click.echo(
-                f"{item.action:<8} {item.path}"
-                + (
-                    f"  (was {item.old_path})"
-                    if item.old_path and item.old_path != item.path
-                    else ""
-                )
-            )
+            path = item.path or item.old_path  # a deletion names the file it removes
+            moved = item.old_path and item.old_path != path
+            click.echo(f"{item.action:<8} {path}" + (f"  (was {item.old_path})" if moved else ""))
     if state.quiet:
         return
     pages, atts = data["pages"], data["attachments"]
@@ -247,6 +244,12 @@ def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> N
 @click.option("--full", is_flag=True, help="Ignore saved state: fetch and rewrite everything.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option(
+    "--allow-deletions",
+    is_flag=True,
+    help="Confirm a run that deletes more than output.max_delete_share of the exported pages "
+    "(default 0.5), or all of them; without it such a run changes nothing and exits 2.",
+)
+@click.option(
     "--summary-json",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the run summary as JSON.",
@@ -261,16 +264,18 @@ def export_command(
     flavor: str | None,
     full: bool,
     dry_run: bool,
+    allow_deletions: bool,
     summary_json: Path | None,
 ) -> None:
     """Export the configured spaces (incremental unless --full)."""
-    from exporter.config import require_settings
-    from exporter.errors import PartialExport
+    from exporter.config import require_selection, require_settings
+    from exporter.errors import DeletionRefused, PartialExport
     from exporter.pipeline import export
 
     _setup(state)
     config = _load_config(state, {"output.dir": out, "output.format": fmt, "output.flavor": flavor})
     require_settings(config, "export")
+    require_selection(config, spaces)
     out_dir = Path(out or config.output.dir)
     connection = _connect(config)
     bar = _StageProgress()
@@ -283,7 +288,13 @@ def export_command(
             dry_run=dry_run,
             progress=bar,
             connection=connection,
+            allow_deletions=allow_deletions,
         )
+    except DeletionRefused as exc:
+        bar.close()
+        if dry_run and state.log_format == "text":  # show what would have been deleted
+            _print_summary(getattr(exc, "summary"), state, None)  # noqa: B009
+        raise
     except PartialExport as exc:
         bar.close()
         _print_summary(getattr(exc, "summary"), state, summary_json)  # noqa: B009

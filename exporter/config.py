@@ -19,7 +19,15 @@ from typing import Any, Literal, cast
 import platformdirs
 import yaml
 
-from exporter.config_schema import INVALID, SCHEMA, Expanded, Section, join_key, schema_keys
+from exporter.config_schema import (
+    INVALID,
+    SCHEMA,
+    SPACES_HINT,
+    Expanded,
+    Section,
+    join_key,
+    schema_keys,
+)
 from exporter.errors import ConfigError
 
 __all__ = [
@@ -35,6 +43,7 @@ __all__ = [
     "config_summary",
     "default_token_file",
     "load_config",
+    "require_selection",
     "require_settings",
 ]
 
@@ -101,6 +110,10 @@ class OutputConfig:
     attachments: Literal["all", "referenced", "none"] = "referenced"
     blogposts: bool = False
     reconcile_days: int = 7  # a full listing at least this often (catches lone deletions)
+    # The safety rail: a run that would delete more than this share of the exported pages (or
+    # all of them, whatever the share) refuses unless deletions are allowed.
+    max_delete_share: float = 0.5
+    allow_deletions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +129,7 @@ class Config:
     site: str | None = None
     cloud_id: str | None = None
     auth: AuthConfig = field(default_factory=AuthConfig)
-    spaces: tuple[SpaceSelection, ...] | Literal["all"] = "all"
+    spaces: tuple[SpaceSelection, ...] | Literal["all"] | None = None  # None: not chosen
     # which space types ``spaces: all`` covers; a space named in ``spaces`` is exported whatever
     # its type (or status)
     space_types: tuple[str, ...] = DEFAULT_SPACE_TYPES
@@ -255,8 +268,8 @@ def load_config(
         values = {}
     _apply_overrides(values, overrides or {}, problems)
     if len(problems) == 1:
-        where = str(path) if path is not None else "The configuration (flags and defaults)"
-        raise ConfigError(f"{where} is invalid: {problems[0]}. Fix it and run again.", problems)
+        where = str(path) if path is not None else "The configuration"
+        raise ConfigError(f"{where}: {problems[0]}. Fix it and run again.", problems)
     if problems:
         where = str(path) if path is not None else "The configuration (flags and defaults)"
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
@@ -288,8 +301,8 @@ def _build(values: dict[str, Any], source: Path | None) -> Config:
     output = _given(values.get("output"))
     if source is not None:  # like paths written in the file, the default follows the file
         output.setdefault("dir", source.parent / OutputConfig().dir)
-    spaces = values.get("spaces", "all")
-    if spaces != "all":
+    spaces = values.get("spaces")
+    if spaces is not None and spaces != "all":
         spaces = tuple(SpaceSelection(**item) for item in spaces)
     return Config(
         site=values.get("site"),
@@ -310,6 +323,19 @@ def _register_secrets(config: Config) -> None:
     for value in (config.auth.client_secret, config.auth.api_token):
         if value:
             register_secret(value)
+
+
+def require_selection(config: Config, only: list[str] | tuple[str, ...] | None = None) -> None:
+    """Raise a one-line ``ConfigError`` when no spaces are chosen (no ``spaces:``, no ``--space``).
+
+    An export without a selection must not guess: ``all`` could export thousands of spaces, and
+    an empty one would delete every page exported before.
+    """
+    if only is not None and any(not key.strip() for key in only):
+        raise ConfigError("--space needs a space key (--space ENG); nothing was exported.")
+    if config.spaces is None and not only:
+        where = config.source or "The configuration (no config.yaml was found)"
+        raise ConfigError(f"{where}: spaces is not set; {SPACES_HINT}, or pass --space KEY.")
 
 
 def require_settings(config: Config, command: str) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "INVALID",
     "SCHEMA",
+    "SPACES_HINT",
     "SPACE_FIELDS",
     "SPACE_TYPES",
     "Bool",
@@ -30,6 +31,7 @@ __all__ = [
     "Int",
     "PathField",
     "Section",
+    "Share",
     "Spaces",
     "Str",
     "StrList",
@@ -197,6 +199,22 @@ class Float(Field):
         return float(value)
 
 
+class Share(Field):
+    """A share between 0 and 1 (``0.5`` is half)."""
+
+    expected = "a number from 0 to 1"
+
+    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
+        if isinstance(value, Expanded) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", value):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return self.fail(value, path, problems)
+        if not 0 <= value <= 1:
+            problems.append(f"{path}: expected a number from 0 to 1 (0.5 is half), got {value}")
+            return INVALID
+        return float(value)
+
+
 class Bool(Field):
     expected = "true or false"
 
@@ -317,8 +335,14 @@ class Spaces(Field):
     def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
         if value == "all":
             return "all"
+        from_env = isinstance(value, Expanded)
         if isinstance(value, str):  # "ENG, OPS" (handy as ${CONFLUENCE_SPACES:-all})
             value = [key for key in re.split(r"[\s,]+", value) if key]
+        if value is None or (isinstance(value, list | tuple) and not value):
+            # An empty selection would make the export delete every page it wrote before.
+            why = " (its environment variable is empty or unset)" if from_env else ""
+            problems.append(f"{path} is empty{why}; {SPACES_HINT}")
+            return INVALID
         if not isinstance(value, list | tuple):
             return self.fail(value, path, problems)
         items: list[dict[str, Any]] = []
@@ -339,6 +363,9 @@ class Spaces(Field):
                 seen.add(key)
                 items.append(converted)
         return items
+
+
+SPACES_HINT = "list the space keys to export (spaces: [ENG, OPS]) or write spaces: all"
 
 
 def _literal(*values: str) -> Choice:
@@ -384,6 +411,8 @@ SCHEMA = Section(
                 "attachments": _literal("all", "referenced", "none"),
                 "blogposts": Bool(),
                 "reconcile_days": Int(minimum=0),
+                "max_delete_share": Share(),
+                "allow_deletions": Bool(),
             }
         ),
         "api": Section(

@@ -2,6 +2,7 @@
 
     ExportError                 root; every message says what happened and what to do next
     ├── ConfigError             config.yaml or a flag is wrong                 (exit 2)
+    │   └── DeletionRefused     the run would delete too much, unconfirmed
     ├── AuthError               authentication needs a person                  (exit 4)
     │   ├── LoginRequired       no token file, or the refresh token was rejected
     │   └── ScopeMissing        the app or token lacks a scope the export needs
@@ -25,6 +26,7 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "ConversionError",
+    "DeletionRefused",
     "ExportError",
     "LockHeld",
     "LoginRequired",
@@ -50,6 +52,14 @@ class ConfigError(ExportError):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = list(problems or [])
         super().__init__(message)
+
+
+class DeletionRefused(ConfigError):
+    """The run would delete more of the exported pages than allowed; nothing was changed.
+
+    Confirm with ``--allow-deletions`` (``export(..., allow_deletions=True)``) or
+    ``output.allow_deletions: true``.
+    """
 
 
 class AuthError(ExportError):

@@ -50,6 +50,7 @@ class Space:
     type: str = "global"
     homepage_id: str | None = None
     url: str = ""  # absolute web URL of the space in Confluence
+    status: str = "current"  # or "archived"
 
 
 @dataclass(frozen=True, slots=True)

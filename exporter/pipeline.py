@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from exporter.client import ConfluenceClient
-from exporter.config import Config, SpaceSelection
-from exporter.errors import PartialExport
+from exporter.config import Config, SpaceSelection, require_selection
+from exporter.errors import DeletionRefused, PartialExport
 from exporter.logs import group as log_group
 from exporter.models import NavTree, Page, Space
 from exporter.render import Render
 from exporter.scan import Scan, Scanner
 from exporter.state import STATE_DIR, State
 from exporter.summary import ExportSummary, Failure, PlanItem, ProgressFn
-from exporter.walk import Walker, build_tree
+from exporter.walk import GoneSpace, Walker, build_tree
 
 __all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
@@ -49,13 +49,18 @@ def export(
     connection: Any = None,
     reconcile_every: timedelta | None = None,
     client_options: dict[str, Any] | None = None,
+    allow_deletions: bool = False,
 ) -> ExportSummary:
     """Export the configured spaces into ``out`` (default ``config.output.dir``).
 
     Returns the summary. Raises ``PartialExport`` (its ``summary`` attribute holds the
-    summary) when pages or attachments failed, ``RateLimited`` when the points budget ran out
-    (finished pages stay recorded). ``connection`` (``exporter.auth.Connection``) skips login.
+    summary) when pages, attachments or whole spaces failed, ``RateLimited`` when the points
+    budget ran out (finished pages stay recorded), ``DeletionRefused`` (nothing changed) when
+    the run would delete more than ``output.max_delete_share`` of the exported pages, or all of
+    them, unless ``allow_deletions`` (or ``output.allow_deletions``) confirms it.
+    ``connection`` (``exporter.auth.Connection``) skips login.
     """
+    require_selection(config, spaces)
     if connection is None:
         from exporter.auth import connect
 
@@ -75,11 +80,15 @@ def export(
             else reconcile_every
         ),
         client_options=client_options or {},
+        allow_deletions=allow_deletions or config.output.allow_deletions,
     )
     summary = asyncio.run(run.run(connection))
     if summary.failures and not dry_run:
+        spaces_failed = [f.title for f in summary.failures if f.kind == "space"]
+        gone = f"space(s) {', '.join(spaces_failed)} could not be read (kept as exported); "
         error = PartialExport(
-            f"{summary.pages_failed} page(s) and {summary.attachments_failed} attachment(s) "
+            (gone if spaces_failed else "")
+            + f"{summary.pages_failed} page(s) and {summary.attachments_failed} attachment(s) "
             "failed (listed above); everything else was written. Run the export again to retry.",
             [f"{f.page_id} {f.title}: {f.reason}" for f in summary.failures],
         )
@@ -104,8 +113,11 @@ class Run:
         progress: ProgressFn | None,
         reconcile_every: timedelta,
         client_options: dict[str, Any],
+        allow_deletions: bool = False,
     ) -> None:
         self.config = config
+        self.allow_deletions = allow_deletions
+        self.kept: set[str] = set()  # gone spaces whose exported pages stay as they are
         self.client_options = dict(client_options)
         self.out = out
         self.only = spaces
@@ -148,10 +160,15 @@ class Run:
             self.state.dir.mkdir(parents=True, exist_ok=True)
             with ExportLock(self.state.dir):
                 _remove_leftovers(self.out)
+                refused = False
                 try:
                     await self._run(connection)
+                except DeletionRefused:
+                    refused = True  # the manifest stays byte for byte as it was
+                    raise
                 finally:
-                    self.state.save()
+                    if not refused:
+                        self.state.save()
         self.summary.duration_s = time.monotonic() - started
         return self.summary
 
@@ -173,11 +190,15 @@ class Run:
             if batch:
                 walker.batch = int(batch)
             walker.users.update(self.state.users)
-            selected = await walker.select_spaces(
-                self.config.spaces, self.only, self.config.space_types
+            choice = await walker.select_spaces(
+                self.config.spaces,
+                self.only,
+                known=self.state.spaces,
+                types=self.config.space_types,
             )
+            self._keep_gone(choice.gone)
             scans = []
-            for sel in selected:
+            for sel in choice.selected:
                 with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs
                     scans.append(await self.scanner.scan(walker, sel))
             users = await walker.fetch_users(self.scanner.wanted_users)
@@ -195,7 +216,8 @@ class Run:
                 for scan in scans:
                     self.scanner.finish_space(scan)
                 if not self.only:  # spaces no longer configured start over if they return
-                    for key in set(self.state.spaces) - {s.selected.space.key for s in scans}:
+                    scanned = {s.selected.space.key for s in scans}
+                    for key in set(self.state.spaces) - scanned - self.kept:
                         del self.state.spaces[key]
                 self.state.options = self.options
         finally:
@@ -207,19 +229,70 @@ class Run:
             _render_site(self.out, self.progress)
 
     def tree(self, scans: list[Scan]) -> NavTree:
-        """The exported tree: scanned spaces, plus (with ``--space``) the others as recorded."""
+        """The exported tree: scanned spaces, plus the others as recorded (with ``--space``)
+        and the gone spaces whose pages are kept, all in the selection's order."""
         trees = [
             build_tree(s.selected.space, s.pages.values(), s.selected.selection) for s in scans
         ]
-        if self.only:
+        rules = (
+            {s.key: s for s in self.config.spaces} if isinstance(self.config.spaces, tuple) else {}
+        )
+        if self.only or self.kept:
             scanned = {s.selected.space.key for s in scans}
             for key, rec in sorted(self.state.spaces.items()):
-                if key in scanned:
+                if key in scanned or not (self.only or key in self.kept):
                     continue
                 pages = [r.to_page() for r in self.state.pages.values() if r.space_key == key]
-                space = Space(id=rec.id, key=key, name=rec.name)
-                trees.append(build_tree(space, pages, SpaceSelection(key=key)))
+                home = rec.homepage_id or _recorded_home(self.state, key)
+                space = Space(id=rec.id, key=key, name=rec.name, homepage_id=home)
+                trees.append(build_tree(space, pages, rules.get(key, SpaceSelection(key=key))))
+        order = {key: n for n, key in enumerate(rules)}  # configured order, then by key
+        trees.sort(key=lambda t: (order.get(t.space.key, len(order)), t.space.key))
         return NavTree(spaces=tuple(trees))
+
+    def _keep_gone(self, gone: list[GoneSpace]) -> None:
+        """Each gone space is a failure of that space; its exported pages are kept as they are.
+
+        With ``spaces: all`` a space exported before that no longer lists has no other way
+        out of the selection, so confirmed deletions (``--allow-deletions``) let it go.
+        """
+        implicit = self.config.spaces in (None, "all") and not self.only
+        for space in gone:
+            if implicit and self.allow_deletions:
+                log.warning("%s; its pages are deleted (deletions allowed)", space.reason)
+                continue
+            kept = sum(1 for r in self.state.pages.values() if r.space_key == space.key and r.path)
+            until = " (or run once with --allow-deletions to drop them)"
+            until = until if implicit else " or removed from the selection"
+            reason = space.reason + (
+                f"; its {kept} exported page(s) are kept until it is back{until}" if kept else ""
+            )
+            log.warning("Space %s failed: %s", space.key, reason)
+            self.summary.failures.append(Failure("", space.key, reason, kind="space"))
+            self.summary.spaces_failed += 1
+            self.kept.add(space.key)
+
+    def check_deletions(self, deleting: int, exported: int) -> None:
+        """The safety rail: refuse (``DeletionRefused``, nothing changed) to delete more than
+        ``output.max_delete_share`` of the ``exported`` pages, or all of them, unconfirmed."""
+        if not deleting or self.allow_deletions:
+            return
+        share = self.config.output.max_delete_share
+        if deleting < exported and deleting <= share * exported:
+            return
+        what = (
+            f"all {exported} exported page(s)"
+            if deleting >= exported
+            else f"{deleting} of {exported} exported pages ({deleting / exported:.0%}, more "
+            f"than output.max_delete_share: {share:g})"
+        )
+        error = DeletionRefused(
+            f"Refusing to delete {what}; nothing was changed. If that is intended, run again "
+            "with --allow-deletions (or set output.allow_deletions: true); "
+            "`export --dry-run` lists them."
+        )
+        error.summary = self.summary  # type: ignore[attr-defined]
+        raise error
 
     def fail(self, page: Page, reason: str, *, attachment: bool = False) -> None:
         """Record one failure; the run ends as a partial export."""
@@ -229,6 +302,16 @@ class Run:
             self.summary.attachments_failed += 1
         else:
             self.summary.pages_failed += 1
+
+
+def _recorded_home(state: State, key: str) -> str | None:
+    """The homepage of a space recorded before homepages were: the page that is its index."""
+    for rec in state.pages.values():
+        path = Path(rec.path)
+        top = rec.space_key == key and rec.parent_id is None and len(path.parts) == 3
+        if top and path.stem in ("index", "README"):
+            return rec.id
+    return None
 
 
 def _render_site(out: Path, progress: ProgressFn) -> None:

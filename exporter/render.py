@@ -86,7 +86,8 @@ class Render:
         )
 
     def _in_scope(self, rec: PageRecord) -> bool:
-        return rec.space_key in self.scans or not self.run.only
+        """Whether this run may delete the page: its space is scanned, or it left the selection."""
+        return rec.space_key in self.scans or not (self.run.only or rec.space_key in self.run.kept)
 
     def _docs_path(self, entry: Entry) -> str:
         return f"docs/{entry.path}"
@@ -178,6 +179,9 @@ class Render:
         summary.pages_deleted = len(gone)
         if run.dry_run:
             summary.pages_exported = len(todo)
+        exported = [r for r in self.state.pages.values() if r.path and self._in_scope(r)]
+        run.check_deletions(len(gone), len(exported))  # the safety rail: before any change
+        if run.dry_run:
             return
         for rec in gone:
             self.state.drop_page(rec.id)

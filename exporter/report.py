@@ -76,6 +76,8 @@ def _failure_text(failure: Any) -> str:
         import dataclasses
 
         failure = dataclasses.asdict(failure)
+    if isinstance(failure, Mapping) and failure.get("kind") == "space":
+        return f"space {failure.get('title', '')}: {failure.get('reason', '')}"
     if isinstance(failure, Mapping) and {"page_id", "reason"} <= set(failure):
         title = f" {failure['title']}" if failure.get("title") else ""
         return f"{failure['page_id']}{title}: {failure['reason']}"

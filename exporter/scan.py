@@ -118,6 +118,7 @@ class Scanner:
                 last_scan=_iso(scan.started),
                 last_full=_iso(scan.started) if scan.full else (old.last_full if old else None),
                 settings=_fingerprint(scan.selected),
+                homepage_id=space.homepage_id,
             )
         )
 

@@ -147,6 +147,7 @@ class SpaceRecord:
     last_scan: str | None = None  # ISO 8601 UTC
     last_full: str | None = None  # ISO 8601 UTC
     settings: str = ""  # fingerprint of the selection; a change forces a full run
+    homepage_id: str | None = None  # rebuilds its tree as laid out when it is not scanned
 
 
 @dataclass

@@ -18,11 +18,15 @@ ProgressFn = Callable[[str, int, int | None], None]  # (stage, done, total)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Failure:
-    """One page or attachment that could not be exported, and why."""
+    """One page, attachment or whole space that could not be exported, and why.
+
+    A space's failure (``kind`` "space") has no page id; its ``title`` is the space key.
+    """
 
     page_id: str
     title: str
     reason: str
+    kind: Literal["page", "space"] = "page"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class ExportSummary:
     attachments_downloaded: int = 0
     attachments_unchanged: int = 0
     attachments_failed: int = 0
+    spaces_failed: int = 0
     requests: int = 0
     retries: int = 0
     points: int = 0
@@ -70,6 +75,7 @@ class ExportSummary:
                 "unchanged": self.attachments_unchanged,
                 "failed": self.attachments_failed,
             },
+            "spaces": {"failed": self.spaces_failed},
             "requests": self.requests,
             "retries": self.retries,
             "points": self.points,

@@ -13,7 +13,6 @@ import fnmatch
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,9 +21,20 @@ from exporter.client import ConfluenceClient
 from exporter.config import DEFAULT_SPACE_TYPES, SpaceSelection
 from exporter.errors import ApiError, ConfigError, NetworkUnavailable
 from exporter.models import Attachment, NavNode, Page, Space, SpaceTree
+from exporter.spaces import (
+    GoneSpace,
+    SelectedSpace,
+    SpaceChoice,
+    readable_spaces,
+    select_spaces,
+    space_from_json,
+)
 
 __all__ = [
     "SAFETY_LAG",
+    "GoneSpace",
+    "SelectedSpace",
+    "SpaceChoice",
     "Walker",
     "build_tree",
     "cql_time",
@@ -43,41 +53,6 @@ PAGE_BATCH = 250  # objects a list request asks for (v2 maximum; CQL search hono
 SAFETY_LAG = timedelta(minutes=10)  # CQL indexing lags writes; re-read a margin before last scan
 USER_BATCH = 100
 _ACCOUNT_ID = re.compile(r'ri:account-id="([^"]+)"')
-
-
-def space_from_json(item: dict[str, Any], site_url: str) -> Space:
-    """A v2 space object as a :class:`Space`."""
-    return Space(
-        id=str(item["id"]),
-        key=item["key"],
-        name=item.get("name") or item["key"],
-        type=item.get("type") or "global",
-        homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
-        url=f"{site_url.rstrip('/')}/wiki/spaces/{item['key']}",
-    )
-
-
-async def readable_spaces(
-    client: ConfluenceClient, types: Iterable[str], site_url: str = "", batch: int = PAGE_BATCH
-) -> AsyncIterator[Space]:
-    """The current spaces of ``types`` (what ``spaces: all`` means), one listing per type.
-
-    v2 ``/spaces`` filters by one ``type`` a request (its schema is a single value), so each
-    type is listed on its own; that also keeps a site's many personal spaces off the bill.
-    """
-    for kind in dict.fromkeys(types):
-        params: dict[str, str | int] = {"limit": batch, "type": kind, "status": "current"}
-        async for item in client.paginate_v2("/api/v2/spaces", params):
-            if item.get("status", "current") == "current" and item.get("type", kind) == kind:
-                yield space_from_json(item, site_url)
-
-
-@dataclass(frozen=True, slots=True)
-class SelectedSpace:
-    """A space to export and the selection rules that apply to it."""
-
-    space: Space
-    selection: SpaceSelection
 
 
 class Walker:
@@ -121,38 +96,15 @@ class Walker:
 
     async def select_spaces(
         self,
-        wanted: tuple[SpaceSelection, ...] | Literal["all"],
+        wanted: tuple[SpaceSelection, ...] | Literal["all"] | None,
         only: list[str] | None = None,
+        known: Iterable[str] = (),
         types: Iterable[str] = DEFAULT_SPACE_TYPES,
-    ) -> list[SelectedSpace]:
-        """The spaces to export, filtered by ``only``.
-
-        ``all`` means the current spaces of ``types`` (not personal ones by default); a space
-        named in ``wanted`` or ``only`` is exported whatever its type or status.
-        """
-        if wanted == "all" and not only:
-            rules: dict[str, SpaceSelection] = {}
-            listing = readable_spaces(self.client, types, self.site_url, self.batch)
-            found = {s.key: s async for s in listing}
-            expected: list[str] = []
-        else:
-            rules = {} if wanted == "all" else {s.key: s for s in wanted}
-            expected = [k for k in rules if not only or k in only]
-            expected += [k for k in only or [] if k not in rules]
-            if not expected:
-                return []
-            found = {}
-            params: dict[str, str | int] = {"limit": self.batch, "keys": ",".join(expected)}
-            async for item in self.client.paginate_v2("/api/v2/spaces", params):
-                found[item["key"]] = self._space(item)
-        missing = [k for k in expected if k not in found]
-        if missing:
-            raise ConfigError(
-                f"Space(s) {', '.join(missing)} not found or not readable by this account. "
-                "Check the keys with `confluence-export spaces`."
-            )
-        ordered = expected or sorted(found)
-        return [SelectedSpace(found[k], rules.get(k, SpaceSelection(key=k))) for k in ordered]
+    ) -> SpaceChoice:
+        """The spaces to export and the chosen ones that are gone (see ``exporter.spaces``)."""
+        return await select_spaces(
+            self.client, self.site_url, wanted, only, known, self.batch, types
+        )
 
     def _space(self, item: dict[str, Any]) -> Space:
         return space_from_json(item, self.site_url)

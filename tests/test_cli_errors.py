@@ -67,7 +67,7 @@ def test_group_readable_token_file_exits_2_with_the_chmod_to_run(tmp_path, small
     (tmp_path / "config.yaml").write_text(
         f"site: {ready['site_url']}\nauth:\n  method: oauth\n  client_id: {ready['client_id']}\n"
         f"  client_secret: {ready['client_secret']}\n  token_file: {token_file}\n"
-        f"api:\n  endpoints: {{auth: {base}, api: {base}, site: {base}}}\n"
+        f"api:\n  endpoints: {{auth: {base}, api: {base}, site: {base}}}\nspaces: all\n"
     )
     result = run("--config", "config.yaml", "export", "--out", "out", cwd=tmp_path)
     assert result.returncode == 2

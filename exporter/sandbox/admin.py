@@ -186,6 +186,48 @@ async def add_attachment(call: Call) -> Reply:
     return Reply(attachment_v2(store, att), 201)
 
 
+async def update_space(call: Call) -> Reply:
+    """``POST /__sandbox/spaces/{key}``: ``{"status": "archived"|"current", "readable": bool}``.
+
+    ``status`` archives a space or brings it back; ``readable: false`` takes the space away from
+    the API account (as a lost permission does), ``true`` gives it back.
+    """
+    store = call.sandbox.store
+    key = call.params["key"]
+    data = await _json(call)
+    if key not in store.spaces and key not in store.hidden:
+        raise _bad(f"No space {key!r}.", 404)
+    status = data.get("status")
+    if status is not None and status not in ("current", "archived"):
+        raise _bad("status must be 'current' or 'archived'.")
+    readable = data.get("readable")
+    if readable is not None and not isinstance(readable, bool):
+        raise _bad("readable must be true or false.")
+    if readable is True and key in store.hidden:
+        store.show_space(key)
+    if status is not None:
+        if key in store.hidden:
+            store.show_space(key)
+            store.set_space_status(key, str(status))
+            store.hide_space(key)
+        else:
+            store.set_space_status(key, str(status))
+    if readable is False and key in store.spaces:
+        store.hide_space(key)
+    space = store.spaces.get(key) or store.hidden[key][0]
+    return Reply({"key": key, "status": space.status, "readable": key in store.spaces})
+
+
+def delete_space(call: Call) -> Reply:
+    """``DELETE /__sandbox/spaces/{key}``: delete a space and everything in it."""
+    store = call.sandbox.store
+    key = call.params["key"]
+    if key not in store.spaces and key not in store.hidden:
+        raise _bad(f"No space {key!r}.", 404)
+    store.delete_space(key)
+    return Reply(b"", 204, media_type="text/plain")
+
+
 async def advance_clock(call: Call) -> Reply:
     """``POST /__sandbox/clock {"advance": seconds}``."""
     data = await _json(call)
@@ -222,5 +264,7 @@ def register(router: Router) -> None:
     router.add("DELETE", "/__sandbox/pages/{id}", delete_page)
     router.add("POST", "/__sandbox/pages/{id}/attachments", add_attachment)
     router.add("DELETE", "/__sandbox/attachments/{id}", delete_attachment)
+    router.add("POST", "/__sandbox/spaces/{key}", update_space)
+    router.add("DELETE", "/__sandbox/spaces/{key}", delete_space)
     router.add("POST", "/__sandbox/clock", advance_clock)
     router.add("POST", "/__sandbox/faults", inject_faults)

@@ -30,10 +30,24 @@ def _search(call: Call) -> list[Any]:
             space_key = str(json.loads(context).get("spaceKey") or "")
         except (ValueError, AttributeError):
             raise v1_error(400, "cqlcontext must be a JSON object") from None
+    store = call.sandbox.store
     try:
-        return cql.search(call.sandbox.store, query, call.account_id, space_key)
+        found = cql.search(store, query, call.account_id, space_key)
     except cql.CQLError as exc:
         raise v1_error(400, str(exc)) from None
+    if call.query.get("includeArchivedSpaces", "false").lower() == "true":
+        return found
+    # Content of archived spaces is left out unless includeArchivedSpaces=true (reference 3.2).
+    archived = {key for key, space in store.spaces.items() if space.status == "archived"}
+    return [item for item in found if _space_of(store, item) not in archived] if archived else found
+
+
+def _space_of(store: Any, item: Any) -> str:
+    space_key = getattr(item, "space_key", None)
+    if space_key is not None:
+        return str(space_key)
+    page = store.get(getattr(item, "container_id", ""))
+    return page.space_key if page is not None else ""
 
 
 def _cursor_page(

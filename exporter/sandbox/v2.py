@@ -84,11 +84,14 @@ def get_spaces(call: Call) -> Reply:
     if keys := call.values("keys"):
         spaces = [s for s in spaces if s.key in keys]
     # ``type`` and ``status`` take one value each (the spec's schema is a string enum, unlike
-    # the ``ids``/``keys`` arrays): a list answers 400 rather than being guessed at.
+    # the ``ids``/``keys`` arrays): a list answers 400 rather than being guessed at. Status
+    # defaults to current (reference 2.1): archived spaces list only when asked.
     for name, allowed in (("type", _SPACE_TYPES), ("status", ("current", "archived"))):
         given = call.query.getlist(name)
         if len(given) > 1 or (given and given[0] not in allowed):
             raise v2_error(400, "INVALID_REQUEST_PARAMETER", f"Invalid {name}: {','.join(given)}")
+        if name == "status" and not given:
+            given = ["current"]
         if given:
             spaces = [s for s in spaces if getattr(s, name) == given[0]]
     sort = call.query.get("sort") or "id"

@@ -75,6 +75,7 @@ def write_config(
 ) -> Path:
     """A config.yaml pointing every endpoint at the sandbox, OAuth, token file under tmp_path."""
     data: dict[str, Any] = {
+        "spaces": "all",
         "auth": {
             "method": "oauth",
             "client_id": sandbox.client_id,

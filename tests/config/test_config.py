@@ -100,7 +100,7 @@ def test_no_file_at_all_gives_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = load_config(None, env={})
     assert config.source is None
-    assert config.spaces == "all"
+    assert config.spaces is None  # not chosen: `export` then needs --space (see test below)
     assert config.output.dir == Path("export")
     assert config.auth.token_file == default_token_file()
     assert default_token_file().name == "tokens.json"
@@ -184,7 +184,7 @@ def test_overrides_apply_only_when_given(tmp_path):
     assert config.output.dir == tmp_path / "out"
     assert config.output.flavor == "obsidian"
     assert config.output.format == "docs"
-    assert config.spaces == "all"
+    assert config.spaces is None
 
 
 def test_override_paths_stay_relative_to_the_working_directory(tmp_path):
@@ -249,7 +249,7 @@ def test_summary_redacts_secrets_but_keeps_the_rest(tmp_path):
 def test_unset_secrets_show_as_null_in_summary():
     summary = config_summary(Config())
     assert summary["auth"]["client_secret"] is None
-    assert summary["spaces"] == "all"
+    assert summary["spaces"] is None
 
 
 def test_basic_auth_requires_site_email_and_token(tmp_path, monkeypatch):

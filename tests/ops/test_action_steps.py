@@ -293,6 +293,7 @@ def test_oauth_action_saves_the_rotated_refresh_token_to_the_secret(workspace, s
         f"auth:\n  method: oauth\n  client_id: {ready['client_id']}\n"
         f"  client_secret: {ready['client_secret']}\n  token_file: {token_file}\n"
         f"api:\n  endpoints: {{auth: {base}, api: {base}, site: {base}}}\n"
+        "spaces: all\n"
     )
     first = sandbox.mint_token(set(DEFAULT_SCOPES))["refresh_token"]
     github = FakeGitHub().start()

@@ -200,7 +200,7 @@ def test_clear_text_site_is_refused_with_exit_2_naming_the_key(tmp_path: Path) -
     result = run_cli(path, "export")
     assert result.code == 2
     assert result.stderr == (
-        f"Error: {path} is invalid: site: http:// would send credentials in clear text; use "
+        f"Error: {path}: site: http:// would send credentials in clear text; use "
         "https://acme.atlassian.net (http is accepted only on loopback: 127.0.0.1, ::1, "
         "localhost), got 'http://acme.atlassian.net'. Fix it and run again.\n"
     )

@@ -122,3 +122,53 @@ def test_children_of_a_deleted_page_move_up_to_its_parent(
     _admin(tiny, "DELETE", f"/pages/{ids['Zebra guide']}")
     assert _titles_under(client, ids["Home"]) == ["Stripes", "Apple notes", "Design docs"]
     assert client.get(f"/api/v2/pages/{ids['Stripes']}").json()["parentId"] == ids["Home"]
+
+
+def _space_keys(client: httpx.Client, query: str = "") -> list[str]:
+    return [s["key"] for s in client.get(f"/api/v2/spaces?limit=250{query}").json()["results"]]
+
+
+def _search_titles(client: httpx.Client, cql: str, extra: str = "") -> list[str]:
+    params = {"cql": cql, "limit": "100", **dict([extra.split("=")] if extra else [])}
+    reply = client.get("/rest/api/search", params=params)
+    return [hit["content"]["title"] for hit in reply.json()["results"]]
+
+
+def test_archived_space_lists_only_when_asked_for_and_its_content_leaves_search(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    reply = _admin(tiny, "POST", "/spaces/OPS", json={"status": "archived"})
+    assert reply.json() == {"key": "OPS", "status": "archived", "readable": True}
+    assert _space_keys(client) == ["DOC"]  # status defaults to current (reference 2.1)
+    archived = client.get("/api/v2/spaces?keys=OPS&status=current,archived").json()["results"]
+    assert [(s["key"], s["status"]) for s in archived] == [("OPS", "archived")]
+    assert _search_titles(client, 'space="OPS"') == []
+    assert _search_titles(client, 'space="OPS"', "includeArchivedSpaces=true") == ["Ops home"]
+    _admin(tiny, "POST", "/spaces/OPS", json={"status": "current"}).raise_for_status()
+    assert _space_keys(client) == ["DOC", "OPS"]
+
+
+def test_unreadable_space_answers_as_if_it_did_not_exist_until_it_is_readable_again(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    space_id = tiny.store.spaces["OPS"].id
+    page_id = tiny.store.spaces["OPS"].homepage_id
+    assert _admin(tiny, "POST", "/spaces/OPS", json={"readable": False}).json()["readable"] is False
+    assert _space_keys(client, "&status=current,archived") == ["DOC"]
+    assert client.get(f"/api/v2/spaces/{space_id}").status_code == 404
+    assert client.get(f"/api/v2/pages/{page_id}").status_code == 404
+    assert _search_titles(client, 'space="OPS"') == []
+    _admin(tiny, "POST", "/spaces/OPS", json={"readable": True}).raise_for_status()
+    assert client.get(f"/api/v2/pages/{page_id}").json()["title"] == "Ops home"
+    assert _search_titles(client, 'space="OPS"') == ["Ops home"]
+
+
+def test_deleted_space_is_gone_with_its_content_and_cannot_be_edited_again(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    page_id = tiny.store.spaces["OPS"].homepage_id
+    assert _admin(tiny, "DELETE", "/spaces/OPS").status_code == 204
+    assert _space_keys(client, "&status=current,archived") == ["DOC"]
+    assert client.get(f"/api/v2/pages/{page_id}").status_code == 404
+    assert _admin(tiny, "POST", "/spaces/OPS", json={"readable": True}).status_code == 404
+    assert _admin(tiny, "POST", "/spaces/DOC", json={"status": "gone"}).status_code == 400

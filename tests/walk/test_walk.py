@@ -28,7 +28,7 @@ async def with_walker(served: Served, fn, **kw):
 
 
 async def all_pages(walker: Walker, key: str = "ENG", since=None) -> list[Page]:
-    (sel,) = await walker.select_spaces((SpaceSelection(key),))
+    (sel,) = (await walker.select_spaces((SpaceSelection(key),))).selected
     return [p async for p in walker.pages(sel.space, since)]
 
 
@@ -48,7 +48,7 @@ def test_every_list_is_followed_to_the_end_with_small_batches():
             store.trash_content(page.id)
 
     async def go(walker: Walker):
-        spaces = await walker.select_spaces("all")
+        spaces = (await walker.select_spaces("all")).selected
         s00 = spaces[0].space
         pages = [p async for p in walker.pages(s00)]
         atts = [a async for a in walker.attachments(s00)]
@@ -95,7 +95,7 @@ def test_tree_follows_manual_order_not_titles_and_includes_folders():
     store.add_content("ENG", "In folder", "", parent_id=folder.id)
 
     async def go(walker: Walker):
-        (sel,) = await walker.select_spaces((SpaceSelection("ENG"),))
+        (sel,) = (await walker.select_spaces((SpaceSelection("ENG"),))).selected
         return build_tree(sel.space, [p async for p in walker.pages(sel.space)], sel.selection)
 
     with serve(store) as served:
@@ -166,7 +166,7 @@ def test_since_finds_only_content_changed_after_the_last_scan():
     store.add_attachment(pages[3].id, "new.txt", b"new", "text/plain", when=store.clock.now())
 
     async def go(walker: Walker):
-        (sel,) = await walker.select_spaces((SpaceSelection("ENG"),))
+        (sel,) = (await walker.select_spaces((SpaceSelection("ENG"),))).selected
         changed = [p async for p in walker.pages(sel.space, scan_time + timedelta(minutes=30))]
         atts = [a async for a in walker.attachments(sel.space, scan_time + timedelta(minutes=30))]
         return changed, atts
@@ -194,15 +194,24 @@ def test_user_names_are_fetched_in_one_batch_and_cached():
     assert stats.requests == 1
 
 
-def test_unknown_space_key_is_a_config_error_naming_it():
+def test_unknown_space_key_is_gone_not_an_error_and_a_case_only_mismatch_is_a_typo():
     store = new_store()
     store.add_space("ENG", "Engineering")
 
     async def go(walker: Walker):
-        return await walker.select_spaces((SpaceSelection("NOPE"),))
+        return await walker.select_spaces((SpaceSelection("NOPE"), SpaceSelection("ENG")))
 
-    with serve(store) as served, pytest.raises(ConfigError, match="NOPE"):
-        run(with_walker(served, go))
+    with serve(store) as served:
+        choice, _ = run(with_walker(served, go))
+    assert [s.space.key for s in choice.selected] == ["ENG"]
+    assert [g.key for g in choice.gone] == ["NOPE"]
+    assert "deleted or is not readable" in choice.gone[0].reason
+
+    async def typo(walker: Walker):
+        return await walker.select_spaces((SpaceSelection("eng"),))
+
+    with serve(store) as served, pytest.raises(ConfigError, match="did you mean ENG"):
+        run(with_walker(served, typo))
 
 
 def test_cql_dates_are_written_in_the_users_time_zone():
