@@ -60,7 +60,7 @@ class Sandbox:
         self.oauth = oauth_server or OAuthServer(self.clock, self.stats)
         self.oauth.stats = self.stats
         self.credentials = credentials or Credentials()
-        self.media = MediaHost(store, self.clock, self.stats, media_token_ttl)
+        self.media = MediaHost(store, self.clock, self.stats, media_token_ttl, self.limits)
         self.extra_sites: list[tuple[str, str, str]] = []
         self.wiki = Router()
         v2.register(self.wiki)

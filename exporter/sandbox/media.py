@@ -7,7 +7,8 @@ Confluence Cloud serves attachment bytes only through
 the short-lived token in the query alone. This fake signs HS256 JWTs bound to the file, the
 attachment and its version, expires them on the sandbox's movable clock, and refuses (401)
 requests that carry an ``Authorization`` header or a cookie, so a client that leaks Confluence
-credentials across origins fails a test. It counts every request in ``stats.media``.
+credentials across origins fails a test. It counts every request in ``stats.media``, and
+fails at the sandbox's ``--fail-rate`` as the API does (5xx, reset, truncated body).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from exporter.sandbox.limits import Limits
 from exporter.sandbox.records import AttachmentRecord, AttachmentVersion, Clock
 from exporter.sandbox.stats import Stats
 from exporter.sandbox.store import Store
@@ -46,9 +48,15 @@ class MediaHost:
     """The media origin: signs download tokens for Confluence and serves files against them."""
 
     def __init__(
-        self, store: Store, clock: Clock, stats: Stats, ttl: int = DEFAULT_TOKEN_TTL
+        self,
+        store: Store,
+        clock: Clock,
+        stats: Stats,
+        ttl: int = DEFAULT_TOKEN_TTL,
+        limits: Limits | None = None,
     ) -> None:
         self.store = store
+        self.limits = limits  # its ``fail_rate`` applies here too; queued faults do not
         self.clock = clock
         self.stats = stats
         self.ttl = ttl
@@ -112,6 +120,13 @@ class MediaHost:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         status, body, extra = self._answer(scope, headers)
+        fault = self.limits.random_fault() if self.limits is not None else None
+        if fault is not None:
+            self.stats.media_event("faults")
+            if fault.kind in ("reset", "truncate"):
+                await self._break(scope, send, fault.kind, body if status == 200 else b"")
+                return
+            status, body, extra = int(fault.kind), _error("ServiceUnavailable", "sandbox"), {}
         out = body if status == 200 else json.dumps(body).encode()
         media_type = extra.pop("content-type", "application/json")
         response_headers = [
@@ -122,6 +137,19 @@ class MediaHost:
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": out})
         self.stats.media_sent(status, len(out))
+
+    async def _break(self, scope: Scope, send: Any, kind: str, body: bytes) -> None:
+        """A connection reset before any byte, or a body cut off halfway (faults)."""
+        if kind == "truncate" and body:
+            headers = [(b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+        transport = scope.get("extensions", {}).get("sandbox.transport")
+        if transport is None:
+            raise ConnectionResetError("sandbox fault injection")
+        transport.abort()
 
     def _answer(self, scope: Scope, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         """``(status, body, headers)`` for one media request; counts what it refuses."""

@@ -10,7 +10,15 @@ __all__ = ["MEDIA_KEYS", "Stats"]
 
 # The media host's counters (``media`` in the snapshot); it is not a Confluence API, so its
 # requests stay out of ``requests``, ``by_route`` and ``points``.
-MEDIA_KEYS = ("requests", "with_authorization", "with_cookie", "expired", "bad_token", "bytes_out")
+MEDIA_KEYS = (
+    "requests",
+    "with_authorization",
+    "with_cookie",
+    "expired",
+    "bad_token",
+    "faults",
+    "bytes_out",
+)
 
 
 class Stats:

@@ -158,3 +158,18 @@ def test_media_host_refuses_tampered_tokens_and_tokens_for_another_file(
     assert HTTP.get(tampered).status_code == 401
     assert HTTP.get(url.split("?")[0]).status_code == 401
     assert tiny.stats()["media"]["bad_token"] == 3
+
+
+def test_media_host_fails_at_the_sandbox_fail_rate_like_the_api(tiny: SandboxHandle) -> None:
+    page, att, _ = _zebra(tiny)
+    with site_client(tiny) as client:
+        url = _redirect(client, page, att).headers["location"]
+    tiny.sandbox.limits.fail_rate = 1.0
+    outcomes = []
+    for _ in range(6):
+        try:
+            outcomes.append(HTTP.get(url).status_code)
+        except httpx.TransportError as exc:  # a reset, or a body cut off halfway
+            outcomes.append(type(exc).__name__)
+    assert 200 not in outcomes, outcomes
+    assert tiny.stats()["media"]["faults"] == 6
