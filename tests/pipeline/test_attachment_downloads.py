@@ -19,6 +19,7 @@ import pytest
 from walk.serve import new_store, serve
 
 from exporter.config import load_config
+from exporter.errors import ScopeMissing
 from exporter.httpauth import ApiTokenAuth, OAuthAuth
 from exporter.pipeline import export
 from exporter.sandbox import SandboxHandle
@@ -159,3 +160,14 @@ def test_name_only_reference_to_another_pages_attachment_downloads_by_id(tmp_pat
     assert [(a["id"], a["path"]) for a in recorded] == [
         (att.id, "docs/eng/diagrams.assets/flow.png")
     ]
+
+
+def test_scoped_token_without_the_classic_download_scope_stops_naming_it(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    token = sandbox.ready["scoped_api_token"]
+    creds = sandbox.sandbox.credentials
+    creds.scoped[token] = creds.scoped[token] - {"readonly:content.attachment:confluence"}
+    conn = _connection(sandbox, "scoped token on the gateway", tmp_path)
+    with pytest.raises(ScopeMissing, match=r"readonly:content\.attachment:confluence"):
+        _export(sandbox, tmp_path / "out", conn)
