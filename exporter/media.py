@@ -115,7 +115,8 @@ class MediaFetcher:
                 status = response.status_code
                 if status in (401, 403):
                     self.refused += 1
-                    raise MediaRefused(f"media host answered HTTP {status} (expired link)")
+                    # Ask for a fresh link at once: waiting would not revive this one.
+                    raise MediaRefused(f"media host answered HTTP {status} (expired link)", 0.0)
                 if status in _RETRY:
                     delay = retry_after(response.headers) if status in (429, 503) else None
                     raise MediaRetry(f"media host answered HTTP {status}", delay)

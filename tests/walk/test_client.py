@@ -306,6 +306,21 @@ def test_download_asks_confluence_again_when_the_media_link_expired(tmp_path: Pa
     assert (tmp_path / "a.bin").read_bytes() == b"data"
 
 
+def test_download_answered_with_bytes_directly_needs_no_media_request(tmp_path: Path):
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "api.example"
+        return httpx.Response(200, content=b"direct")
+
+    async def go():
+        async with make_client(handler) as client:
+            size = await client.download(DOWNLOAD, tmp_path / "a.bin")
+            return size, client.stats
+
+    size, stats = run(go())
+    assert size == 6 and (tmp_path / "a.bin").read_bytes() == b"direct"
+    assert stats.requests == 1 and stats.media_requests == 0 and stats.downloads == 1
+
+
 @pytest.mark.parametrize(
     "location", ["http://api.media.example/file/x/binary", "https://user:pw@evil.example/x"]
 )
