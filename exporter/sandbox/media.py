@@ -8,11 +8,12 @@ the short-lived token in the query alone. This fake signs HS256 JWTs bound to th
 attachment and its version, expires them on the sandbox's movable clock, and refuses (401)
 requests that carry an ``Authorization`` header or a cookie, so a client that leaks Confluence
 credentials across origins fails a test. It counts every request in ``stats.media``, and
-fails at the sandbox's ``--fail-rate`` as the API does (5xx, reset, truncated body).
+answers after ``--latency-ms`` and fails at ``--fail-rate`` as the API does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -120,6 +121,8 @@ class MediaHost:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         status, body, extra = self._answer(scope, headers)
+        if self.limits is not None and self.limits.latency_ms:
+            await asyncio.sleep(self.limits.latency_ms / 1000)  # a real host is not next door
         fault = self.limits.random_fault() if self.limits is not None else None
         if fault is not None:
             self.stats.media_event("faults")
