@@ -9,6 +9,8 @@ its peak RSS (VmHWM) is its own. Figures come from the sandbox's ``/__sandbox/st
 Targets (issue 5): full export requests other than downloads <= 2% of pages and points <= pages
 + 3 x downloads + 2% of pages; no-change re-run <= 10 requests and <= 100 points; after 10
 edits and 1 deleted leaf <= 25 requests, only those pages (and pages linking to them) rewritten.
+Issue 12: each download is one API request answering a 302 plus one media-host request (counted
+apart, never carrying Authorization), and nothing goes to the ``/download/attachments/`` servlet.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-DOWNLOAD_ROUTE = "GET /wiki/download/attachments/{page}/{filename}"
+# A download is one API request answering a 302, then one request to the media host (counted
+# apart under "media" in the sandbox's stats: it is not a Confluence API call).
+DOWNLOAD_ROUTE = "GET /wiki/rest/api/content/{id}/child/attachment/{att}/download"
+SERVLET_ROUTES = (
+    "GET /wiki/download/attachments/{page}/{filename}",
+    "GET /wiki/download/thumbnails/{page}/{filename}",
+)
 
 
 def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
@@ -106,13 +114,36 @@ def measured(handle: Any, out: Path, label: str) -> tuple[dict[str, Any], dict[s
     summary = run_child(handle, out)
     stats = handle.stats()
     downloads = stats["by_route"].get(DOWNLOAD_ROUTE, 0)
+    media = stats["media"]
     print(
         f"{label}: wall {summary['wall_s']} s, requests {stats['requests']} "
-        f"({stats['requests'] - downloads} + {downloads} downloads), points {stats['points']}, "
+        f"({stats['requests'] - downloads} + {downloads} download redirects), "
+        f"media-host requests {media['requests']}, points {stats['points']}, "
         f"retries {summary['retries']}, peak RSS {summary['peak_rss_mb']} MB "
         f"(largest conversion worker {summary['peak_worker_rss_mb']} MB)"
     )
     return summary, stats
+
+
+def print_downloads(stats: dict[str, Any], downloaded: int) -> None:
+    """How downloads went: one redirect (an API request) plus one media-host request each."""
+    media = stats["media"]
+    redirects = stats["status"].get("302", 0)
+    servlet = sum(stats["by_route"].get(r, 0) for r in SERVLET_ROUTES)
+    per = (
+        f"{redirects / downloaded:.2f} + {media['requests'] / downloaded:.2f}"
+        if downloaded
+        else "-"
+    )
+    print(
+        f"  downloads {downloaded}: {redirects} API requests answered 302 + {media['requests']} "
+        f"media-host requests (per file {per}; target 1 + 1)"
+    )
+    print(
+        f"  media host: {media['bytes_out']} bytes, {media['with_authorization']} with "
+        f"Authorization, {media['with_cookie']} with cookies, {media['expired']} expired tokens, "
+        f"{media['bad_token']} bad tokens; /download/ servlet requests {servlet} (target 0)"
+    )
 
 
 def edit_pages(handle: Any, count: int) -> tuple[list[str], str]:
@@ -158,6 +189,7 @@ def main() -> None:
         budget = n + 3 * downloads + 0.02 * n
         print(f"  points {stats['points']} vs target <= {budget:.0f} (pages + 3 x downloads + 2%)")
         print(f"  pages exported {full['pages']['exported']}, attachments {downloads}")
+        print_downloads(stats, full["attachments"]["downloaded"])
 
         _, stats = measured(handle, out, "no-change re-run")
         print(f"  requests {stats['requests']} (target <= 10), points {stats['points']} (<= 100)")

@@ -21,6 +21,7 @@ from exporter.errors import ApiError, NetworkUnavailable
 from exporter.models import Attachment, Page
 from exporter.scan import Scan
 from exporter.state import AttachmentRecord, PageRecord
+from exporter.walk import download_route, page_attachments
 
 if TYPE_CHECKING:
     from exporter.pipeline import Run
@@ -57,6 +58,8 @@ class AttachmentDownloads:
         self.errors: list[BaseException] = []  # errors of finished background tasks
         # Downloads holding an open temp file: no more than the client can run at once.
         self.slots = asyncio.Semaphore(client.concurrency)
+        # Pages whose attachment listing was fetched to resolve name-only references.
+        self._listings: dict[str, asyncio.Future[list[Attachment]]] = {}
 
     def spawn(self, coro: Any) -> None:
         """Run ``coro`` in the background; ``drain`` waits for it, ``cancel_pending`` stops it."""
@@ -144,19 +147,43 @@ class AttachmentDownloads:
         jobs = []
         for fn in sorted(wanted):
             att = listing.get(fn)
-            if att is None and (full or (fn in kept and kept[fn].path)):
-                if fn in kept and kept[fn].path:
+            on_disk = fn in kept and bool(kept[fn].path)
+            if (att is not None and not att.id) or (att is None and not full and not on_disk):
+                att = await self._look_up(page_id, fn)  # referenced by name only: find its id
+            if att is None or not att.id:
+                if on_disk:
                     jobs.append(_done(kept[fn]))
                 else:
                     self.run.summary.warnings += 1
                     log.warning("Page %s links to attachment %r, which does not exist", page_id, fn)
                 continue
-            if att is None:
-                att = Attachment(id="", page_id=page_id, filename=fn,
-                                 download_path=f"/download/attachments/{page_id}/{quote(fn)}")  # fmt: skip
             jobs.append(self._download(page_id, att, kept.get(fn)))
         results = await gather_all(jobs)
         return tuple(r for r in results if r is not None)
+
+    async def _look_up(self, page_id: str, filename: str) -> Attachment | None:
+        """An attachment known only by page and name, from that page's listing (fetched once).
+
+        Downloads go by attachment id; a name-only reference (``ri:attachment`` on another
+        page, a page outside this run's full listings) is resolved here instead of building
+        a ``/download/attachments/`` path, which Confluence refuses.
+        """
+        task = self._listings.get(page_id)
+        if task is None:
+            task = self._listings[page_id] = asyncio.ensure_future(
+                page_attachments(self.client, page_id)
+            )
+        try:
+            found = await asyncio.shield(task)
+        except ApiError as exc:
+            if exc.status_code != 404:
+                raise
+            found = []  # the page is gone or not visible: it has no attachments to fetch
+        known = self.listing.setdefault(page_id, {})
+        for att in found:
+            if not known.get(att.filename) or not known[att.filename].id:
+                known[att.filename] = att
+        return known.get(filename)
 
     async def _download(
         self, page_id: str, att: Attachment, old: AttachmentRecord | None
@@ -178,7 +205,9 @@ class AttachmentDownloads:
                 target = self.writer.open_attachment(page_id, att.filename)
                 fh = target.__enter__()
                 try:
-                    size = await self.client.download_into(att.download_path, fh, att.size or None)
+                    size = await self.client.download_into(
+                        download_route(att), fh, att.size or None
+                    )
                 except BaseException as exc:
                     await loop.run_in_executor(self.io, target.__exit__, type(exc), exc, None)
                     raise
@@ -206,8 +235,6 @@ class AttachmentDownloads:
 
     async def _gone(self, att: Attachment) -> bool:
         """Whether an attachment whose download answered 404 is also gone from its listing."""
-        if not att.id:
-            return True  # referenced by name only: it was never in the listing
         try:
             await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
         except NetworkUnavailable:

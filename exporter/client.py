@@ -15,14 +15,15 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
 
+from exporter.client_stats import ClientStats, RouteStats
 from exporter.errors import ApiError
+from exporter.media import REDIRECTS, MediaFetcher, MediaRefused, MediaRetry, media_target
 from exporter.ratelimit import Gate
 from exporter.retry import (
     Attempts,
@@ -42,43 +43,6 @@ Params = Mapping[str, str | int | float | bool | None]
 
 _ID_SEGMENT = re.compile(r"/(?:att)?\d+(?=/|$)")
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-@dataclass
-class RouteStats:
-    """Counters of one route (method and path with ids replaced by ``{id}``)."""
-
-    requests: int = 0
-    retries: int = 0
-    bytes: int = 0
-    points: int = 0
-
-
-@dataclass
-class ClientStats:
-    """What the run spent: requests, retries, bytes received and estimated points, by route."""
-
-    requests: int = 0
-    retries: int = 0
-    bytes: int = 0
-    points: int = 0
-    downloads: int = 0
-    by_route: dict[str, RouteStats] = field(default_factory=dict)
-
-    def route(self, name: str) -> RouteStats:
-        """The counters of one route, created on first use."""
-        return self.by_route.setdefault(name, RouteStats())
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy, for summaries and benchmarks."""
-        return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "bytes": self.bytes,
-            "points": self.points,
-            "downloads": self.downloads,
-            "by_route": {k: vars(v).copy() for k, v in sorted(self.by_route.items())},
-        }
 
 
 class _Retry(Exception):
@@ -125,6 +89,7 @@ class ConfluenceClient:
         )
         self.stats = ClientStats()
         self._gate = Gate(concurrency)
+        self._media = MediaFetcher(timeout=timeout, concurrency=concurrency, transport=transport)
         self._http = httpx.AsyncClient(
             auth=auth,
             timeout=timeout,
@@ -150,6 +115,7 @@ class ConfluenceClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+        await self._media.aclose()
 
     # -- URLs ---------------------------------------------------------------------------------
 
@@ -175,8 +141,6 @@ class ConfluenceClient:
         path = urlsplit(url).path
         if self._base_path and path.startswith(self._base_path):
             path = path[len(self._base_path) :]
-        if path.startswith("/download/"):
-            return f"{method} /download"
         return f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
 
     # -- requests -----------------------------------------------------------------------------
@@ -249,31 +213,57 @@ class ConfluenceClient:
     async def download_into(self, path: str, fh: BinaryIO, expected_size: int | None = None) -> int:
         """Stream an attachment into an open binary file (never whole in memory).
 
-        The length is checked against ``expected_size`` (the listed size) or Content-Length;
-        a short body is retried like a dropped connection, rewriting ``fh`` from the start.
+        ``path`` is the REST download route, which answers a redirect to the media host. The
+        redirect is taken by hand and its target fetched by :class:`MediaFetcher`, which holds
+        no credentials and no cookies. The length is checked against ``expected_size`` (the
+        listed size) or Content-Length; a failed or short transfer is retried, rewriting ``fh``
+        from the start, and a link the media host refuses (its token expired) is asked anew.
         """
         url = self.url(path)
         route = self._route("GET", url)
         attempts = Attempts(self.policy)
+        target: str | None = None
         while True:
             fh.seek(0)
             fh.truncate()
             try:
-                size = await self._download_once(url, route, fh, expected_size)
+                if target is None:
+                    target, size = await self._download_link(url, route, fh, expected_size)
+                    if target is None:
+                        break  # served directly (no redirect): the bytes are in fh
+                size = await self._media.fetch_into(target, fh, expected_size)
+                break
+            except MediaRetry as exc:
+                if isinstance(exc, MediaRefused):
+                    target = None
+                failure = Failure(
+                    "status" if exc.reason.startswith("HTTP") else "transport",
+                    exc.reason,
+                    exc.delay,
+                )
+                await self._wait_retry(failure, attempts, route, url)
             except _Retry as retry:
                 await self._wait_retry(retry.failure, attempts, route, url)
-                continue
-            self.stats.downloads += 1
-            self._add_points(route, 2)
-            return size
+            finally:
+                self._count_media()
+        self.stats.downloads += 1
+        return size
 
-    async def _download_once(self, url: str, route: str, fh: BinaryIO, expected: int | None) -> int:
+    async def _download_link(
+        self, url: str, route: str, fh: BinaryIO, expected: int | None
+    ) -> tuple[str | None, int]:
+        """Ask Confluence for a download: ``(media URL, 0)``, or ``(None, size)`` if it sent bytes."""
         await self._gate.acquire()
         size = 0
         try:
             self._count_request(route)
             try:
-                async with self._http.stream("GET", url) as response:
+                async with self._http.stream("GET", url, follow_redirects=False) as response:
+                    if response.status_code in REDIRECTS:
+                        self._gate.ok()
+                        self.stats.redirects += 1
+                        self._add_points(route, 1)
+                        return media_target(response.headers.get("Location"), url), 0
                     self._check_status(response, url)
                     declared = response.headers.get("Content-Length")
                     async for chunk in response.aiter_bytes(1 << 16):
@@ -290,7 +280,13 @@ class ConfluenceClient:
         )
         if want is not None and size != want:
             raise _Retry(Failure("body", f"download was {size} bytes, expected {want}"))
-        return size
+        self._add_points(route, 1)
+        return None, size
+
+    def _count_media(self) -> None:
+        self.stats.media_requests = self._media.requests
+        self.stats.media_bytes = self._media.bytes
+        self.stats.media_refused = self._media.refused
 
     async def _request(self, url: str, query: Params | None, route: str) -> httpx.Response:
         await self._gate.acquire()

@@ -29,6 +29,8 @@ __all__ = ["ApiTokenAuth", "OAuthAuth", "needed_scopes", "scope_error"]
 
 log = logging.getLogger(__name__)
 
+_DOWNLOAD = "readonly:content.attachment:confluence"  # classic only (reference section 9)
+
 # Path (relative to /wiki, ids removed) → the classic and granular scopes that allow it
 # (confluence-api.md 1.8). First match wins.
 _SCOPE_TABLE: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
@@ -45,10 +47,11 @@ _SCOPE_TABLE: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"/api/v2/", ("read:page:confluence",)),
         (r"/rest/api/(content/)?search", ("search:confluence",)),
         (r"/rest/api/space", ("read:confluence-space.summary",)),
+        (r"/rest/api/content/.*/child/attachment/.*/download", (_DOWNLOAD,)),
         (r"/rest/api/content/.*/child/attachment", ("read:confluence-content.summary",)),
         (r"/rest/api/user", ("read:confluence-user",)),
         (r"/rest/api/content", ("read:confluence-content.summary", "read:confluence-content.all")),
-        (r"/download/", ("readonly:content.attachment:confluence",)),
+        (r"/download/", (_DOWNLOAD,)),
     )
 )
 

@@ -48,6 +48,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         rf"\1{REDACTED}",
     ),
     ("@", re.compile(r"(://[^/:@\s]+:)[^/@\s]+@"), rf"\1{REDACTED}@"),
+    # Media-host download links carry their (short-lived) credential in the query; httpx logs
+    # request URLs at -vv.
+    ("token=", re.compile(r"([?&]token=)[^&\s\"']+"), rf"\1{REDACTED}"),
 )
 _FIELD_WORDS = ("token", "secret", "password")
 

@@ -63,7 +63,9 @@ class Attachment:
     media_type: str = "application/octet-stream"
     size: int = 0
     version: int = 1
-    download_path: str = ""  # site-relative, e.g. /download/attachments/65851/diagram.png?version=1
+    # ``_links.download`` as listed (/download/attachments/...): kept for the record, never
+    # requested (that servlet answers 401 since 2026); downloads use walk.download_route.
+    download_path: str = ""
     file_id: str = ""
     comment: str = ""
 

@@ -222,6 +222,7 @@ class Run:
                 self.state.options = self.options
         finally:
             self.summary.requests = client.stats.requests
+            self.summary.media_requests = client.stats.media_requests
             self.summary.retries = client.stats.retries
             self.summary.points = client.stats.points
             await client.aclose()

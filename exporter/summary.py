@@ -52,7 +52,8 @@ class ExportSummary:
     attachments_unchanged: int = 0
     attachments_failed: int = 0
     spaces_failed: int = 0
-    requests: int = 0
+    requests: int = 0  # Confluence API requests (a download's redirect is one)
+    media_requests: int = 0  # requests to the media host that downloads redirect to
     retries: int = 0
     points: int = 0
     duration_s: float = 0.0
@@ -77,6 +78,7 @@ class ExportSummary:
             },
             "spaces": {"failed": self.spaces_failed},
             "requests": self.requests,
+            "media_requests": self.media_requests,
             "retries": self.retries,
             "points": self.points,
             "duration_s": round(self.duration_s, 3),

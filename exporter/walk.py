@@ -9,6 +9,7 @@ and orders the tree as Confluence's manual order does.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import logging
 import re
@@ -38,7 +39,9 @@ __all__ = [
     "Walker",
     "build_tree",
     "cql_time",
+    "download_route",
     "mentioned_users",
+    "page_attachments",
     "parse_attachment",
     "parse_page",
     "readable_spaces",
@@ -226,6 +229,28 @@ def parse_attachment(item: dict[str, Any]) -> Attachment:
         file_id=str(ext.get("fileId") or ""),
         comment=str(ext.get("comment") or ""),
     )
+
+
+def download_route(att: Attachment) -> str:
+    """The REST route that downloads one attachment version (a redirect to the media host).
+
+    Not ``_links.download``: that servlet path answers 401 to API tokens and OAuth since 2026
+    (changelog CHANGE-2735/CHANGE-3007, reference section 9).
+    """
+    version = f"?version={att.version}" if att.version else ""
+    return f"/rest/api/content/{_q(att.page_id)}/child/attachment/{_q(att.id)}/download{version}"
+
+
+async def page_attachments(client: ConfluenceClient, page_id: str) -> list[Attachment]:
+    """Every current attachment of one page or blog post (v1 child listing, 250 a request)."""
+    path = f"/rest/api/content/{_q(page_id)}/child/attachment"
+    params: dict[str, str | int] = {"expand": ATTACHMENT_EXPAND, "limit": PAGE_BATCH}
+    found = []
+    async for item in client.paginate_v1(path, params):
+        if isinstance(item, dict) and item.get("status", "current") == "current":
+            att = parse_attachment(item)
+            found.append(att if att.page_id else dataclasses.replace(att, page_id=page_id))
+    return found
 
 
 def _container_from_download(download: str) -> str:

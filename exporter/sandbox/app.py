@@ -1,6 +1,7 @@
 """The sandbox as one ASGI application: path modes, auth, limits, faults, handlers, stats.
 
-Paths come in three shapes and share one set of wiki routes:
+Requests to the media socket (a second port) go to :class:`MediaHost`. Confluence paths come in
+three shapes and share one set of wiki routes:
 ``/ex/confluence/{cloudId}[/wiki]/...`` (gateway), ``/wiki/...`` (site) and, for clients that
 address a host without a context path, the same site paths without ``/wiki``.
 """
@@ -20,6 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from exporter.sandbox import admin, admin_history, oauth, search, v1, v2, v2_history
 from exporter.sandbox.gateway import SCOPE_MISMATCH, Credentials, authenticate, scope_allows
 from exporter.sandbox.limits import SETUP_PATHS, Fault, Limits, points_for
+from exporter.sandbox.media import DEFAULT_TOKEN_TTL, MediaHost
 from exporter.sandbox.oauth import OAuthServer
 from exporter.sandbox.routing import Call, HTTPError, Reply, Router
 from exporter.sandbox.stats import Stats
@@ -49,6 +51,7 @@ class Sandbox:
         limits: Limits | None = None,
         oauth_server: OAuthServer | None = None,
         credentials: Credentials | None = None,
+        media_token_ttl: int = DEFAULT_TOKEN_TTL,
     ) -> None:
         self.store = store
         self.clock = store.clock
@@ -57,6 +60,7 @@ class Sandbox:
         self.oauth = oauth_server or OAuthServer(self.clock, self.stats)
         self.oauth.stats = self.stats
         self.credentials = credentials or Credentials()
+        self.media = MediaHost(store, self.clock, self.stats, media_token_ttl, self.limits)
         self.extra_sites: list[tuple[str, str, str]] = []
         self.wiki = Router()
         v2.register(self.wiki)
@@ -80,6 +84,10 @@ class Sandbox:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
+            return
+        server = scope.get("server")
+        if self.media.port is not None and server and server[1] == self.media.port:
+            await self.media(scope, receive, send)  # the second origin: Atlassian's media host
             return
         request = Request(scope, receive)
         method = scope["method"]

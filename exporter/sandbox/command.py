@@ -33,7 +33,10 @@ __all__ = ["sandbox_command"]
     help="Attachments per synthetic page.",
 )
 @click.option(
-    "--latency-ms", default=0, type=click.IntRange(min=0), help="Delay every API request by N ms."
+    "--latency-ms",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Delay every API and media-host request by N ms.",
 )
 @click.option(
     "--fail-rate",

@@ -32,6 +32,8 @@ DEFAULT_SCOPED = frozenset(
         "read:content-details:confluence",
         "read:user:confluence",
         "search:confluence",
+        # classic: attachment bytes come only from the v1 download route (reference section 9)
+        "readonly:content.attachment:confluence",
     }
 )
 

@@ -92,6 +92,13 @@ class Limits:
                 return Fault(kind, 1 if kind == "503" else None)
         return None
 
+    def random_fault(self) -> Fault | None:
+        """A random fault at ``fail_rate`` only (the media host: queued faults are the API's)."""
+        with self._lock:
+            if self.fail_rate and self._rng.random() < self.fail_rate:
+                return Fault(self._rng.choice(FAULT_KINDS))
+        return None
+
     @staticmethod
     def fault_reply(fault: Fault) -> Reply:
         """The reply for an HTTP-status fault (with ``Retry-After`` when set)."""

@@ -23,6 +23,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from exporter.errors import ConfigError
 from exporter.sandbox.app import Sandbox
 from exporter.sandbox.limits import Fault, Limits
+from exporter.sandbox.media import DEFAULT_TOKEN_TTL
 from exporter.sandbox.oauth import DEAD_REFRESH_ERRORS, OAuthServer
 from exporter.sandbox.seed import load_seed, resolve_seed
 from exporter.sandbox.stats import Stats
@@ -57,6 +58,7 @@ class SandboxOptions:
     # how /oauth/token answers a dead refresh token: "invalid_grant" (documented) or
     # "unauthorized_client" (seen live)
     dead_refresh_error: str = "invalid_grant"
+    media_token_ttl: int = DEFAULT_TOKEN_TTL  # seconds a media-host download token is valid
 
 
 def build_sandbox(options: SandboxOptions) -> Sandbox:
@@ -93,18 +95,22 @@ def build_sandbox(options: SandboxOptions) -> Sandbox:
         access_ttl=options.access_token_ttl,
         dead_refresh_error=options.dead_refresh_error,
     )
-    return Sandbox(store, limits=limits, oauth_server=oauth)
+    return Sandbox(
+        store, limits=limits, oauth_server=oauth, media_token_ttl=options.media_token_ttl
+    )
 
 
 def ready_info(sandbox: Sandbox, base_url: str) -> dict[str, Any]:
     """The ready-file JSON (CONTRACT.md) plus the site URL and the scoped API token.
 
     ``base_url`` is the loopback origin requests go to; ``site_url`` is the public URL the
-    sandbox reports as its site (accessible-resources ``url``, ``_links.base``).
+    sandbox reports as its site (accessible-resources ``url``, ``_links.base``); ``media_url``
+    the second loopback origin, Atlassian's media host, that attachment downloads redirect to.
     """
     creds = sandbox.credentials
     return {
         "base_url": base_url,
+        "media_url": sandbox.media.url,
         "site_url": sandbox.store.site_url,
         "cloud_id": sandbox.store.cloud_id,
         "client_id": sandbox.oauth.client_id,
@@ -171,6 +177,7 @@ class SandboxHandle:
         self.server = server
         self.thread = thread
         self.base_url = f"http://127.0.0.1:{port}"
+        self.media_url: str = sandbox.media.url  # the media host's origin (downloads land here)
         self.ready = ready_info(sandbox, self.base_url)
         self.site_url: str = sandbox.store.site_url
         self._http: httpx.Client | None = None
@@ -212,6 +219,10 @@ class SandboxHandle:
         """
         self.sandbox.limits.enqueue(Fault(kind, retry_after), count, target)
 
+    def expire_next_media_tokens(self, count: int = 1) -> None:
+        """Issue the next ``count`` download redirects with already expired media tokens."""
+        self.sandbox.media.expire_next += count
+
     def mint_token(self, scopes: set[str] | frozenset[str]) -> dict[str, Any]:
         """A token response as ``/oauth/token`` would give, without the browser dance."""
         return self.sandbox.oauth.mint(frozenset(scopes))
@@ -239,17 +250,32 @@ def start_sandbox(
     return serve_sandbox(build_sandbox(options or SandboxOptions()), host=host, port=port)
 
 
-def serve_sandbox(sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 0) -> SandboxHandle:
-    """Serve an already built :class:`Sandbox` (e.g. around a hand-made store) in a thread."""
+def _listen(host: str, port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(1024)
+    return sock
+
+
+def _media_socket(sandbox: Sandbox, host: str) -> socket.socket:
+    """Bind the media host's own port (a second origin, as api.media.atlassian.com is)."""
+    sock = _listen(host)
+    port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    sandbox.media.bind(f"http://{shown}:{port}", port)
+    return sock
+
+
+def serve_sandbox(sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 0) -> SandboxHandle:
+    """Serve an already built :class:`Sandbox` (e.g. around a hand-made store) in a thread."""
+    sock = _listen(host, port)
     sock.set_inheritable(True)
     bound = sock.getsockname()[1]
+    media = _media_socket(sandbox, host)
     server = _server(sandbox)
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="sandbox"
+        target=server.run, kwargs={"sockets": [sock, media]}, daemon=True, name="sandbox"
     )
     thread.start()
     deadline = time.monotonic() + 10
@@ -270,17 +296,15 @@ def serve_forever(
 ) -> None:
     """Run in the foreground until interrupted, writing the ready file once listening."""
     sandbox = build_sandbox(options)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
+    sock = _listen(host, port)
     bound = sock.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    media = _media_socket(sandbox, host)
     info = ready_info(sandbox, f"http://{shown}:{bound}")
     server = _server(sandbox)
 
     async def main() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
+        task = asyncio.create_task(server.serve(sockets=[sock, media]))
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if server.started:
@@ -296,6 +320,7 @@ def serve_forever(
                 f"  Basic auth: {info['email']} / {info['api_token']}",
                 f"  OAuth client: {info['client_id']} / {info['client_secret']}",
                 f"  Spaces: {', '.join(info['spaces'])}",
+                f"  Media host (attachment downloads redirect here): {info['media_url']}",
             ]
             if write_config:
                 lines.append(

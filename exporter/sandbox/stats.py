@@ -6,11 +6,23 @@ import threading
 from collections import Counter
 from typing import Any
 
-__all__ = ["Stats"]
+__all__ = ["MEDIA_KEYS", "Stats"]
+
+# The media host's counters (``media`` in the snapshot); it is not a Confluence API, so its
+# requests stay out of ``requests``, ``by_route`` and ``points``.
+MEDIA_KEYS = (
+    "requests",
+    "with_authorization",
+    "with_cookie",
+    "expired",
+    "bad_token",
+    "faults",
+    "bytes_out",
+)
 
 
 class Stats:
-    """Counts requests per route template and status, points, bytes out and token events."""
+    """Counts requests per route template and status, points, bytes out, token and media events."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -27,6 +39,8 @@ class Stats:
             self.refresh_reuse = 0
             self.revoked_families = 0
             self.faults: Counter[str] = Counter()
+            self.media: Counter[str] = Counter({k: 0 for k in MEDIA_KEYS})
+            self.media_status: Counter[str] = Counter()
 
     def record(self, route: str, status: int, points: int, bytes_out: int) -> None:
         """Count one request."""
@@ -42,6 +56,17 @@ class Stats:
         with self._lock:
             self.faults[kind] += 1
 
+    def media_event(self, kind: str) -> None:
+        """Count one media-host request (``requests``) or refusal (``expired``, ...)."""
+        with self._lock:
+            self.media[kind] += 1
+
+    def media_sent(self, status: int, bytes_out: int) -> None:
+        """Count one media-host answer (kept apart from the Confluence API's counters)."""
+        with self._lock:
+            self.media["bytes_out"] += bytes_out
+            self.media_status[str(status)] += 1
+
     def snapshot(self) -> dict[str, Any]:
         """The JSON body of ``GET /__sandbox/stats``."""
         with self._lock:
@@ -54,4 +79,5 @@ class Stats:
                 "refresh_reuse": self.refresh_reuse,
                 "revoked_families": self.revoked_families,
                 "faults": dict(self.faults),
+                "media": {**self.media, "status": dict(self.media_status)},
             }

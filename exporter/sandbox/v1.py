@@ -1,5 +1,6 @@
 """Confluence Cloud REST API v1 (reference section 3): spaces, content with ``expand``, children,
-attachments, labels, CQL search, users and attachment downloads, in the v1 envelope
+attachments, labels, CQL search, users and attachment downloads (a 302 to the media host; the
+``/download/attachments/`` servlet answers 401), in the v1 envelope
 (``results/start/limit/size/_links`` with the ``next=true`` marker, limits clamped to 1000).
 """
 
@@ -11,9 +12,10 @@ from urllib.parse import quote, urlencode
 
 from anyascii import anyascii
 
+from exporter.sandbox.gateway import SCOPE_MISMATCH
 from exporter.sandbox.objects import V1Objects, parse_expand
 from exporter.sandbox.routing import Call, HTTPError, Reply, Router
-from exporter.sandbox.store import AttachmentRecord, ContentRecord
+from exporter.sandbox.store import AttachmentRecord, AttachmentVersion, ContentRecord
 
 __all__ = ["register", "v1_error"]
 
@@ -279,15 +281,14 @@ def get_users_bulk(call: Call) -> Reply:
 # ---- downloads --------------------------------------------------------------------------
 
 
-def _file(att: AttachmentRecord, version: str | None) -> Reply:
-    chosen = att.current
+def _version(att: AttachmentRecord, version: str | None) -> AttachmentVersion:
+    """The requested version of a file (``?version=N``), else its current one."""
     if version and version.isdigit():
         matches = [v for v in att.versions if v.number == int(version)]
         if not matches:
             raise v1_error(404, f"Attachment {att.title} has no version {version}")
-        chosen = matches[0]
-    headers = {"Content-Disposition": content_disposition(att.title)}
-    return Reply(chosen.data, headers=headers, media_type=chosen.media_type, download=True)
+        return matches[0]
+    return att.current
 
 
 def content_disposition(filename: str) -> str:
@@ -303,26 +304,34 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback or 'download'}\"; filename*=UTF-8''{encoded}"
 
 
-def download(call: Call) -> Reply:
-    """``GET /download/attachments/{pageId}/{filename}?version=N``: the file's bytes (2 points)."""
-    store = call.sandbox.store
-    page = store.get(call.params["page"])
-    name = call.params["filename"]
-    if page is not None:
-        for att_id in page.attachments:
-            att = store.attachments[att_id]
-            if att.title == name:
-                return _file(att, call.query.get("version"))
-    raise v1_error(404, f"Attachment {name} not found on content {call.params['page']}")
+def download_servlet(call: Call) -> Reply:
+    """``/download/attachments/...`` and ``/download/thumbnails/...``: 401 for every API caller.
+
+    Atlassian deprecated the servlet for API use (changelog CHANGE-2735) and since 2026 answers
+    401 there (CHANGE-3007): with the OAuth challenge on the site (API-token Basic), and
+    "scope does not match" on the gateway (scoped tokens, OAuth). Only a browser session is
+    served, which the sandbox has none of.
+    """
+    if call.request.scope["path"].startswith("/ex/confluence/"):
+        headers = {"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"}
+        raise HTTPError(Reply(SCOPE_MISMATCH, 401, headers=headers))
+    realm = f'OAuth realm="{call.sandbox.store.site_url}/wiki"'
+    raise HTTPError(Reply(b"", 401, headers={"WWW-Authenticate": realm}, media_type="text/plain"))
 
 
 def download_by_id(call: Call) -> Reply:
-    """``GET /rest/api/content/{id}/child/attachment/{attId}/download``."""
+    """``GET /rest/api/content/{id}/child/attachment/{attId}/download``: 302 to the media host.
+
+    The ``Location`` is a media-host URL with a short-lived token for this file version; it
+    costs the base point, the media host's transfer costs none (it is not a Confluence API).
+    """
     store = call.sandbox.store
     att = store.attachments.get(call.params["att"])
     if att is None or att.container_id != call.params["id"]:
         raise v1_error(404, f"No attachment {call.params['att']} on content {call.params['id']}")
-    return _file(att, call.query.get("version"))
+    chosen = _version(att, call.query.get("version"))
+    location = call.sandbox.media.location(att, chosen)
+    return Reply(b"", 302, headers={"Location": location}, media_type="text/plain")
 
 
 SPACE = ("read:confluence-space.summary", "read:space:confluence")
@@ -339,7 +348,7 @@ ATTACHMENTS = (
 LABELS = ("read:confluence-content.summary", "read:label:confluence", "read:page:confluence")
 SEARCH = ("search:confluence", "read:content-details:confluence")
 USER = ("read:confluence-user", "read:user:confluence")
-DOWNLOAD = ("readonly:content.attachment:confluence", "read:attachment:confluence")
+DOWNLOAD = ("readonly:content.attachment:confluence",)  # classic only, as every v1 route
 
 
 def register(router: Router) -> None:
@@ -360,4 +369,6 @@ def register(router: Router) -> None:
     router.add("GET", f"{R}/user", get_user, USER)
     router.add("GET", f"{R}/user/current", get_current_user, USER)
     router.add("GET", f"{R}/user/bulk", get_users_bulk, USER)
-    router.add("GET", "/download/attachments/{page}/{filename:path}", download, DOWNLOAD)
+    # No scopes: the servlet refuses every API caller, whatever its token holds.
+    router.add("GET", "/download/attachments/{page}/{filename:path}", download_servlet)
+    router.add("GET", "/download/thumbnails/{page}/{filename:path}", download_servlet)

@@ -144,6 +144,13 @@ def test_needed_scopes_names_classic_and_granular_families() -> None:
     assert needed_scopes("/wiki/download/attachments/1/a.png") == (
         "readonly:content.attachment:confluence",
     )
+    # The download route sits under child/attachment but needs the classic download scope.
+    assert needed_scopes("/wiki/rest/api/content/1/child/attachment/att2/download") == (
+        "readonly:content.attachment:confluence",
+    )
+    assert needed_scopes("/wiki/rest/api/content/1/child/attachment") == (
+        "read:confluence-content.summary",
+    )
 
 
 def test_threads_sharing_one_auth_refresh_once(tmp_path: Path) -> None:

@@ -47,6 +47,14 @@ def test_bearer_basic_and_token_fields_are_redacted():
     assert "client_secret=***&api_token=***" in out
 
 
+def test_media_download_link_token_is_redacted():
+    line = 'HTTP Request: GET https://api.media.atlassian.com/file/f1/binary?token=eyJh.eyJp.c2ln&client=c1&name=a.png "HTTP/1.1 200 OK"'
+    assert redact(line) == (
+        "HTTP Request: GET https://api.media.atlassian.com/file/f1/binary?token=***&client=c1"
+        '&name=a.png "HTTP/1.1 200 OK"'
+    )
+
+
 def test_redaction_leaves_empty_values_readable():
     text = '{"client_secret": null, "api_token": "***", "refresh_token": None, "x": 1}'
     assert redact(text) == text

@@ -21,6 +21,18 @@ def site_client(sb: SandboxHandle, prefix: str = "/wiki") -> httpx.Client:
     )
 
 
+def download(client: httpx.Client, page_id: str, att_id: str, version: int | None = None):
+    """Download one attachment as Cloud serves it: the REST route's 302, then the media host.
+
+    The media URL is fetched with a bare client (no auth, no cookies), as a client must.
+    """
+    query = f"?version={version}" if version is not None else ""
+    path = f"/rest/api/content/{page_id}/child/attachment/{att_id}/download{query}"
+    redirect = client.get(path, follow_redirects=False)
+    assert redirect.status_code == 302, (redirect.status_code, redirect.text)
+    return HTTP.get(redirect.headers["location"])
+
+
 def gateway_client(sb: SandboxHandle, token: str) -> httpx.Client:
     """Bearer auth against the gateway ``/ex/confluence/{cloudId}/wiki``."""
     base = f"{sb.base_url}/ex/confluence/{sb.ready['cloud_id']}/wiki"

@@ -9,7 +9,7 @@ import httpx
 
 from exporter.sandbox import SandboxHandle
 
-from .helpers import HTTP
+from .helpers import HTTP, download
 
 
 def _admin(sb: SandboxHandle, method: str, path: str, **kwargs: object) -> httpx.Response:
@@ -105,8 +105,8 @@ def test_attachment_add_then_replace_makes_version_two(
     payload = {"filename": "notes.txt", "data_base64": base64.b64encode(b"two!").decode()}
     second = _admin(tiny, "POST", f"/pages/{home}/attachments", json=payload).json()
     assert second["version"]["number"] == 2 and second["id"] == first.json()["id"]
-    assert client.get(second["downloadLink"]).content == b"two!"
-    assert client.get(f"/download/attachments/{home}/notes.txt?version=1").content == b"one"
+    assert download(client, home, second["id"]).content == b"two!"
+    assert download(client, home, second["id"], version=1).content == b"one"
 
 
 def test_admin_errors_say_what_to_fix(tiny: SandboxHandle) -> None:

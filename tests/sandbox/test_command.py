@@ -45,7 +45,11 @@ def test_command_writes_ready_file_and_config(tmp_path: Path) -> None:
             "api_token",
             "spaces",
             "site_url",
+            "media_url",
         }
+        # The media host is a second origin: same loopback host, its own port.
+        assert info["media_url"].startswith("http://127.0.0.1:")
+        assert info["media_url"] != info["base_url"]
         assert info["site_url"] == "https://acme.atlassian.net"  # the sample's site.yaml url
         cfg = yaml.safe_load(config.read_text())
         assert cfg["site"] == info["site_url"] and cfg["spaces"] == "all"

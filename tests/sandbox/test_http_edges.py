@@ -12,7 +12,7 @@ import pytest
 
 from exporter.sandbox import SandboxHandle
 
-from .helpers import site_client
+from .helpers import download, site_client
 
 
 def _half_sent_post(sb: SandboxHandle, path: str, *, reset: bool) -> None:
@@ -63,8 +63,9 @@ def test_unicode_attachment_name_downloads_with_rfc_5987_filename(tiny: SandboxH
         params={"filename": name},
         content=b"\x89PNG\r\n\x1a\nfake",
     ).raise_for_status()
+    att = next(a for a in tiny.store.attachments.values() if a.title == name)
     with site_client(tiny) as client:
-        response = client.get(f"/download/attachments/{page.id}/{name}")
+        response = download(client, page.id, att.id)
     assert response.status_code == 200
     assert response.content == b"\x89PNG\r\n\x1a\nfake"
     disposition = response.headers["content-disposition"]
@@ -86,8 +87,6 @@ def test_ascii_attachment_name_keeps_its_fallback_verbatim(tiny: SandboxHandle) 
     ).raise_for_status()
     att = next(a for a in tiny.store.attachments.values() if a.title == name)
     with site_client(tiny) as client:
-        response = client.get(
-            f"/rest/api/content/{page.id}/child/attachment/{att.id}/download",
-        )
+        response = download(client, page.id, att.id)
     assert response.status_code == 200
     assert f'filename="{name}"' in response.headers["content-disposition"]

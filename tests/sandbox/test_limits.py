@@ -12,7 +12,7 @@ import pytest
 from exporter.sandbox import SandboxHandle
 
 from .conftest import TINY
-from .helpers import HTTP, site_client
+from .helpers import HTTP, download, site_client
 
 
 def test_burst_bucket_answers_429_with_rate_limit_headers(
@@ -39,14 +39,16 @@ def test_points_cost_base_plus_objects_plus_users(
     home = str(tiny.store.spaces["DOC"].homepage_id)
     client.get(f"/rest/api/content/{home}?expand=version,ancestors,metadata.labels")  # 1 + 1
     client.get(f"/rest/api/user?accountId={next(iter(tiny.store.users))}")  # 1 + 2
-    client.get("/download/attachments/" + home + "/logo.png")  # 2
+    att = tiny.store.content[home].attachments[0]
+    assert download(client, home, att).status_code == 200  # 1 for the redirect, media free
     stats = tiny.stats()
-    assert stats["points"] == 3 + 2 + 3 + 2
+    assert stats["points"] == 3 + 2 + 3 + 1
     assert stats["requests"] == 4
     assert stats["by_route"]["GET /wiki/api/v2/spaces"] == 1
-    assert stats["by_route"]["GET /wiki/download/attachments/{page}/{filename}"] == 1
-    assert stats["status"] == {"200": 4}
+    assert stats["by_route"]["GET /wiki/rest/api/content/{id}/child/attachment/{att}/download"] == 1
+    assert stats["status"] == {"200": 3, "302": 1}
     assert stats["bytes_out"] > 0
+    assert stats["media"]["requests"] == 1 and stats["media"]["bytes_out"] > 0
 
 
 def test_points_budget_exhausted_answers_429_until_the_hour_turns(

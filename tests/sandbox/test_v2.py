@@ -6,7 +6,7 @@ import httpx
 
 from exporter.sandbox import SandboxHandle
 
-from .helpers import site_client, walk_v2
+from .helpers import download, site_client, walk_v2
 
 
 def _space_id(client: httpx.Client, key: str) -> str:
@@ -98,8 +98,8 @@ def test_attachments_and_labels_of_a_page(tiny: SandboxHandle, client: httpx.Cli
     assert att["downloadLink"].startswith(
         f"/download/attachments/{zebra.id}/Caf%C3%A9%20menu%202026.txt?version=1"
     )
-    data = client.get(att["downloadLink"])
-    assert data.content == b"Coffee 2.50\nTea 2.00\n"
+    assert client.get(att["downloadLink"]).status_code == 401  # the servlet, refused
+    assert download(client, zebra.id, att["id"]).content == b"Coffee 2.50\nTea 2.00\n"
     labels = client.get(f"/api/v2/pages/{zebra.id}/labels").json()["results"]
     assert {lab["name"] for lab in labels} == {"guide", "animals"}
     assert all(lab["prefix"] == "global" and lab["id"].isdigit() for lab in labels)

@@ -1,20 +1,15 @@
 """Serve a sandbox Store over real loopback HTTP for walk and pipeline tests.
 
 The shared ``sandbox`` fixtures start the sandbox from a seed; these tests need hand-built
-stores (exact trees, labels, trash), so they serve the same ASGI app and uvicorn protocol
-(``start_sandbox`` does the same for seeds) from a thread.
+stores (exact trees, labels, trash), so they serve the same ASGI app with ``serve_sandbox``
+(what ``start_sandbox`` does for seeds) from a thread.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import uvicorn
 
 from exporter.config import (
     ApiConfig,
@@ -28,7 +23,7 @@ from exporter.httpauth import ApiTokenAuth
 from exporter.sandbox.app import Sandbox
 from exporter.sandbox.gateway import Credentials
 from exporter.sandbox.limits import Limits
-from exporter.sandbox.server import SandboxProtocol  # lets faults reset real connections
+from exporter.sandbox.server import serve_sandbox
 from exporter.sandbox.store import Store
 
 USER = "557058:ada"
@@ -87,23 +82,13 @@ def new_store() -> Store:
 
 @contextmanager
 def serve(store: Store, **limits: object) -> Iterator[Served]:
-    """Run ``store`` behind the sandbox app on 127.0.0.1 (``limits``: fail_rate, burst...)."""
+    """Run ``store`` behind the sandbox app on 127.0.0.1 (``limits``: fail_rate, burst...).
+
+    ``serve_sandbox`` also binds the media host's own port, where downloads redirect.
+    """
     sandbox = Sandbox(store, limits=Limits(store.clock, **limits))  # type: ignore[arg-type]
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        sandbox, http=SandboxProtocol, log_level="warning", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    handle = serve_sandbox(sandbox)
     try:
-        yield Served(sandbox, f"http://127.0.0.1:{port}")
+        yield Served(sandbox, handle.base_url)
     finally:
-        server.should_exit = True
-        thread.join(5)
-        sock.close()
+        handle.stop(wait=True)

@@ -11,8 +11,24 @@ import pytest
 
 from exporter.client import ConfluenceClient
 from exporter.errors import ApiError, NetworkUnavailable, RateLimited
+from exporter.httpauth import ApiTokenAuth, OAuthAuth
+from exporter.tokens import TokenSet
 
 GATEWAY = "https://api.example/ex/confluence/cid/wiki"
+
+
+class FakeStore:
+    """Stands in for the token file: these tests never refresh."""
+
+
+def _tokens() -> TokenSet:
+    now = time.time()
+    return TokenSet(
+        access_token="access-secret",
+        refresh_token="refresh-secret",
+        expires_at=now + 3600,
+        last_refresh_at=now,
+    )
 
 
 def make_client(handler, base: str = GATEWAY, **kw) -> ConfluenceClient:
@@ -251,24 +267,129 @@ def test_near_limit_header_halves_concurrency():
     assert run(go()) == 4
 
 
-def test_download_streams_to_file_and_retries_a_short_body(tmp_path: Path):
+DOWNLOAD = "/rest/api/content/1/child/attachment/att2/download"
+MEDIA = "https://api.media.example/file/f-1/binary"
+
+
+def test_download_follows_the_redirect_to_the_media_host_and_retries_a_short_body(
+    tmp_path: Path,
+):
     bodies = [b"abc", b"abcdef"]
+    seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/ex/confluence/cid/wiki/download/attachments/1/a.bin"
+        seen.append(request.url.host)
+        if request.url.host == "api.example":
+            assert request.url.path == "/ex/confluence/cid/wiki" + DOWNLOAD
+            return httpx.Response(302, headers={"Location": MEDIA + "?token=t&client=c"})
+        assert request.url.params["token"] == "t"
         return httpx.Response(200, content=bodies.pop(0))
 
     async def go():
         async with make_client(handler) as client:
-            size = await client.download("/download/attachments/1/a.bin", tmp_path / "a.bin", 6)
+            size = await client.download(DOWNLOAD, tmp_path / "a.bin", 6)
             return size, client.stats
 
     size, stats = run(go())
     assert size == 6
     assert (tmp_path / "a.bin").read_bytes() == b"abcdef"
     assert not list(tmp_path.glob(".*.part"))
+    assert seen == ["api.example", "api.media.example", "api.media.example"]  # link reused
     assert stats.retries == 1 and stats.downloads == 1
-    assert stats.points == 2
+    assert stats.requests == 1 and stats.redirects == 1 and stats.media_requests == 2
+    assert stats.points == 1 and stats.media_bytes == 9
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        ApiTokenAuth("me@example.com", "api-token-secret"),
+        OAuthAuth(FakeStore(), None, _tokens(), skew_s=0),  # type: ignore[arg-type]
+    ],
+    ids=["api token", "oauth"],
+)
+def test_download_never_sends_authorization_or_cookies_to_the_media_host(auth, tmp_path: Path):
+    media_headers: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.example":
+            assert request.headers["Authorization"]
+            # Atlassian sets session cookies on API answers; they must stay with the API.
+            return httpx.Response(
+                302,
+                headers={"Location": MEDIA + "?token=t", "Set-Cookie": "cloud.session=s; Path=/"},
+            )
+        media_headers.append(request.headers)
+        return httpx.Response(200, content=b"data")
+
+    async def go():
+        client = ConfluenceClient(GATEWAY, auth, transport=httpx.MockTransport(handler))
+        async with client:
+            await client.download(DOWNLOAD, tmp_path / "a.bin", 4)
+
+    run(go())
+    assert len(media_headers) == 1
+    sent = {k.lower() for k in media_headers[0]}
+    assert "authorization" not in sent and "cookie" not in sent
+    assert not any(
+        "api-token-secret" in v or "access-secret" in v for v in media_headers[0].values()
+    )
+
+
+def test_download_asks_confluence_again_when_the_media_link_expired(tmp_path: Path):
+    tokens = iter(["old", "new"])
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.example":
+            token = next(tokens)
+            asked.append(token)
+            return httpx.Response(302, headers={"Location": f"{MEDIA}?token={token}"})
+        if request.url.params["token"] == "old":
+            return httpx.Response(401, json={"error": {"code": "JwtUnauthorized"}})
+        return httpx.Response(200, content=b"data")
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.download(DOWNLOAD, tmp_path / "a.bin", 4)
+            return client.stats
+
+    stats = run(go())
+    assert asked == ["old", "new"] and stats.media_refused == 1 and stats.redirects == 2
+    assert (tmp_path / "a.bin").read_bytes() == b"data"
+
+
+def test_download_answered_with_bytes_directly_needs_no_media_request(tmp_path: Path):
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "api.example"
+        return httpx.Response(200, content=b"direct")
+
+    async def go():
+        async with make_client(handler) as client:
+            size = await client.download(DOWNLOAD, tmp_path / "a.bin")
+            return size, client.stats
+
+    size, stats = run(go())
+    assert size == 6 and (tmp_path / "a.bin").read_bytes() == b"direct"
+    assert stats.requests == 1 and stats.media_requests == 0 and stats.downloads == 1
+
+
+@pytest.mark.parametrize(
+    "location", ["http://api.media.example/file/x/binary", "https://user:pw@evil.example/x"]
+)
+def test_download_refuses_a_redirect_that_downgrades_or_carries_credentials(
+    location: str, tmp_path: Path
+):
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "api.example", "the unsafe target must not be fetched"
+        return httpx.Response(302, headers={"Location": location})
+
+    async def go():
+        async with make_client(handler) as client:
+            await client.download(DOWNLOAD, tmp_path / "a.bin")
+
+    with pytest.raises(ApiError, match="redirected a download"):
+        run(go())
 
 
 def test_points_estimate_counts_returned_objects_and_users_double():
