@@ -16,13 +16,13 @@ import os
 import random
 import re
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
 
+from exporter.counters import ClientStats, RouteStats
 from exporter.errors import ApiError, RateLimited
 from exporter.ratelimit import Gate, retry_after
 
@@ -37,43 +37,6 @@ Params = Mapping[str, str | int | float | bool | None]
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 _ID_SEGMENT = re.compile(r"/(?:att)?\d+(?=/|$)")
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-@dataclass
-class RouteStats:
-    """Counters of one route (method and path with ids replaced by ``{id}``)."""
-
-    requests: int = 0
-    retries: int = 0
-    bytes: int = 0
-    points: int = 0
-
-
-@dataclass
-class ClientStats:
-    """What the run spent: requests, retries, bytes received and estimated points, by route."""
-
-    requests: int = 0
-    retries: int = 0
-    bytes: int = 0
-    points: int = 0
-    downloads: int = 0
-    by_route: dict[str, RouteStats] = field(default_factory=dict)
-
-    def route(self, name: str) -> RouteStats:
-        """The counters of one route, created on first use."""
-        return self.by_route.setdefault(name, RouteStats())
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy, for summaries and benchmarks."""
-        return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "bytes": self.bytes,
-            "points": self.points,
-            "downloads": self.downloads,
-            "by_route": {k: vars(v).copy() for k, v in sorted(self.by_route.items())},
-        }
 
 
 class _Retry(Exception):
@@ -175,12 +138,19 @@ class ConfluenceClient:
         data, _ = await self._fetch_json(self.url(path), params)
         return data
 
-    async def _fetch_json(self, url: str, params: Params | None) -> tuple[Any, httpx.Headers]:
+    async def post_json(self, path: str, body: Any) -> Any:
+        """POST a JSON body to a read-only lookup (v2 ``users-bulk``), retried like a GET."""
+        data, _ = await self._fetch_json(self.url(path), None, body)
+        return data
+
+    async def _fetch_json(
+        self, url: str, params: Params | None, body: Any = None
+    ) -> tuple[Any, httpx.Headers]:
         query = _clean(params)
-        route = self._route("GET", url)
+        route = self._route("GET" if body is None else "POST", url)
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = await self._request(url, query, route)
+                response = await self._request(url, query, route, body)
                 try:
                     data = json.loads(response.content)
                 except ValueError as exc:
@@ -281,12 +251,16 @@ class ConfluenceClient:
             raise _Retry(f"download was {size} bytes, expected {want}")
         return size
 
-    async def _request(self, url: str, query: Params | None, route: str) -> httpx.Response:
+    async def _request(
+        self, url: str, query: Params | None, route: str, body: Any = None
+    ) -> httpx.Response:
         await self._gate.acquire()
         try:
             self._count_request(route)
             try:
-                response = await self._http.get(url, params=dict(query) if query else None)
+                response = await self._http.request(
+                    route.split(" ", 1)[0], url, params=dict(query or {}) or None, json=body
+                )
             except httpx.TransportError as exc:
                 raise _Retry(f"connection error: {exc!r}") from exc
         finally:
