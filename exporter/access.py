@@ -67,13 +67,13 @@ class Access:
         results = [result] if result else [r for r in self.results if r.missing]
         scopes = tuple(dict.fromkeys(s for r in results for s in r.missing))
         whats = "; ".join(r.need.what for r in results)
+        plural, it = ("s", "them") if len(scopes) > 1 else ("", "it")
         fix = {
-            "oauth": "Add it to the app in the Atlassian developer console (Permissions) and "
+            "oauth": f"Add {it} to the app in the Atlassian developer console (Permissions) and "
             "to auth.scopes if you set them, then run `confluence-export login`.",
-            "scoped": "Create a scoped API token that also has it and update auth.api_token.",
+            "scoped": f"Create a scoped API token that also has {it} and update auth.api_token.",
             "unscoped": "",
         }[self.kind]
-        plural = "s" if len(scopes) > 1 else ""
         return (
             f"The {'login' if self.kind == 'oauth' else 'API token'} lacks the scope{plural} "
             f"{', '.join(scopes)} ({whats}). {fix} See docs/setup.md for the full list."
@@ -81,7 +81,7 @@ class Access:
 
 
 def needs(attachments: bool) -> tuple[Need, ...]:
-    """What an export does, with the scopes Atlassian checks for it (users: see ``users``)."""
+    """What an export does, with the scopes Atlassian checks for it (users: ``USERS``)."""
     found = (
         Need("list spaces, REST v2", ("read:space:confluence",)),
         Need("list trashed pages, REST v2", ("read:page:confluence",)),
@@ -156,14 +156,14 @@ async def probe_access(client: ConfluenceClient, attachments: bool) -> Access:
             "/rest/api/content/search",
             {"cql": "type=attachment", "expand": ATTACHMENT_EXPAND, "limit": 1},
         ),
+        # an attachment that does not exist: 404 once the scope passed, no file is fetched
+        "attachment downloads, REST v1": lambda: client.get_json(
+            "/rest/api/content/0/child/attachment/att0/download"
+        ),
     }
     results: list[Result] = []
     for need in needs(attachments):
-        probe = probes.get(need.what)
-        if probe is None:  # downloads: not probed (a probe would fetch a file); docs/setup.md
-            results.append(Result(need))
-            continue
-        refused = await _refused(probe)
+        refused = await _refused(probes[need.what])
         if refused and len(need.scopes) > 1:  # search or bodies? ask again without bodies
             plain = await _refused(
                 lambda: client.get_json("/rest/api/search", {"cql": "type=page", "limit": 1})

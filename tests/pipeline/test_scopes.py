@@ -180,7 +180,9 @@ def test_granular_only_scoped_token_stops_before_exporting_naming_search_conflue
     assert not (tmp_path / "out" / "docs").exists()
     # it stopped at the probes: no page was listed, nothing was downloaded
     assert stats["by_route"].get("GET /wiki/rest/api/search", 0) <= 2
-    assert not [r for r in stats["by_route"] if "download" in r]
+    probe = "GET /wiki/rest/api/content/{id}/child/attachment/{att}/download"
+    assert [r for r in stats["by_route"] if "download" in r] in ([], [probe])
+    assert stats["by_route"].get(probe, 0) <= 1  # the probe of a missing id, no file
     assert not [r for r in stats["by_route"] if "/rest/api/user" in r]  # no 401 from users
 
 
@@ -195,6 +197,25 @@ def test_scoped_token_missing_only_the_body_scope_is_told_exactly_that(
         export(config, out=tmp_path / "out", connection=connect(config), client_options=FAST)
     assert "lacks the scope read:confluence-content.all (CQL search of pages" in str(caught.value)
     assert "search:confluence," not in str(caught.value)
+
+
+def test_scoped_token_without_the_download_scope_is_told_before_exporting(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    sb = sandbox_factory()
+    token = "ATATT3xFfGF0no-downloads=0000F00D"
+    held = (GRANULAR_ONLY - {"read:attachment:confluence"}) | {
+        "search:confluence",
+        "read:confluence-content.all",
+    }
+    sb.sandbox.credentials.scoped[token] = held
+    config = load_config(scoped_config(sb, tmp_path, token))
+    with pytest.raises(ScopeMissing) as caught:
+        export(config, out=tmp_path / "out", connection=connect(config), client_options=FAST)
+    assert "lacks the scope readonly:content.attachment:confluence (attachment downloads" in str(
+        caught.value
+    )
+    assert not (tmp_path / "out" / "docs").exists()
 
 
 def test_oauth_login_without_search_scope_fails_check_and_export_without_a_request(
