@@ -25,7 +25,16 @@ from exporter.client import ConfluenceClient
 from exporter.errors import ApiError, ScopeMissing
 from exporter.walk import ATTACHMENT_EXPAND, PAGE_EXPAND, UsersApi
 
-__all__ = ["Access", "Need", "granted_access", "needs", "preflight", "probe_access", "token_kind"]
+__all__ = [
+    "Access",
+    "Need",
+    "granted_access",
+    "needs",
+    "oauth_access",
+    "preflight",
+    "probe_access",
+    "token_kind",
+]
 
 TokenKind = Literal["oauth", "scoped", "unscoped"]
 USER_V2 = "read:user:confluence"
@@ -130,8 +139,10 @@ async def _refused(probe: Probe) -> bool:
     return False
 
 
-async def probe_access(client: ConfluenceClient, attachments: bool) -> Access:
-    """A scoped API token: one small request per need (about six requests in all)."""
+async def probe_access(
+    client: ConfluenceClient, attachments: bool, kind: TokenKind = "scoped"
+) -> Access:
+    """A scoped API token: one small request per need (six requests in all)."""
     found: dict[str, Any] = {}
 
     async def spaces() -> None:
@@ -182,17 +193,35 @@ async def probe_access(client: ConfluenceClient, attachments: bool) -> Access:
         results.append(Result(USERS))
     # v1 user/current (the time zone) needs the classic user scope: read only when v1 answered
     # for users, so a token with granular user scopes never meets a 401 from a user lookup.
-    return Access("scoped", tuple(results), users_api, read_zone=users_api == "v1")
+    return Access(kind, tuple(results), users_api, read_zone=users_api == "v1")
 
 
 TRASH: dict[str, str | int] = {"status": "trashed,deleted,archived", "limit": 1}
+
+
+def _oauth_scopes(connection: Any) -> frozenset[str]:
+    tokens = getattr(getattr(connection, "auth", None), "tokens", None)
+    return frozenset(getattr(tokens, "scopes", ()) or getattr(connection, "scopes", ()))
+
+
+async def oauth_access(client: ConfluenceClient, connection: Any, attachments: bool) -> Access:
+    """OAuth: the granted scopes, learnt from a first request when the token file had none
+    (a login bootstrapped from a refresh token alone); probed when even the refresh lists none.
+    """
+    held = _oauth_scopes(connection)
+    if not held:
+        await client.get_json("/api/v2/spaces", {"limit": 1})  # refreshes the access token
+        held = _oauth_scopes(connection)
+    if not held:
+        return await probe_access(client, attachments, "oauth")
+    return granted_access(held, attachments)
 
 
 async def preflight(client: ConfluenceClient, connection: Any, attachments: bool) -> Access:
     """The token's access for an export; raises ``ScopeMissing`` (exit 4) before any page."""
     kind = token_kind(connection)
     if kind == "oauth":
-        access = granted_access(frozenset(getattr(connection, "scopes", ())), attachments)
+        access = await oauth_access(client, connection, attachments)
     elif kind == "scoped":
         access = await probe_access(client, attachments)
     else:

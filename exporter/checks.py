@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from exporter.access import granted_access, probe_access, token_kind
+from exporter.access import oauth_access, probe_access, token_kind
 from exporter.auth import CheckRow, auth_report, connect
 from exporter.client import ConfluenceClient
 from exporter.config import Config, require_settings
@@ -82,7 +82,7 @@ async def _scope_rows(
     if kind == "unscoped":
         return [CheckRow("export scopes", "ok", "not needed: a classic API token is unscoped")]
     if kind == "oauth":
-        access = granted_access(frozenset(getattr(connection, "scopes", ())), attachments)
+        access = await oauth_access(client, connection, attachments)
     else:
         access = await probe_access(client, attachments)
     return [

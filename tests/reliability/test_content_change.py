@@ -8,7 +8,14 @@ from pathlib import Path
 
 from exporter.sandbox import SandboxHandle
 
-from .helpers import run_inprocess, tree_diff, tree_hashes, when_requests, write_config
+from .helpers import (
+    PREFLIGHT_REQUESTS,
+    run_inprocess,
+    tree_diff,
+    tree_hashes,
+    when_requests,
+    write_config,
+)
 
 MARKER = "Edited while the export was running"
 
@@ -43,7 +50,10 @@ def test_page_and_attachment_edited_mid_export_are_picked_up_by_the_next_run(
         )
 
     config = write_config(sb, tmp_path / "run")
-    edits = [when_requests(sb, 2, edit_page), when_requests(sb, 6, replace_attachment)]
+    edits = [
+        when_requests(sb, PREFLIGHT_REQUESTS + 2, edit_page),
+        when_requests(sb, PREFLIGHT_REQUESTS + 6, replace_attachment),
+    ]
     first = run_inprocess(config)
     for thread in edits:
         thread.join()

@@ -13,6 +13,7 @@ from exporter.errors import PartialExport, RateLimited
 from exporter.sandbox import SandboxHandle
 
 from .helpers import (
+    PREFLIGHT_REQUESTS,
     run_cli,
     run_inprocess,
     tree_diff,
@@ -88,7 +89,7 @@ def test_429_storm_without_retry_after_backs_off_and_finishes(
     sb = sandbox_factory()
     # No Retry-After header: the client must choose its own backoff. The storm starts once the
     # scan is done, while attachment downloads run concurrently.
-    storm = when_requests(sb, 6, lambda: sb.inject("429", count=20))
+    storm = when_requests(sb, PREFLIGHT_REQUESTS + 6, lambda: sb.inject("429", count=20))
     summary = run_inprocess(write_config(sb, tmp_path / "run"))
     storm.join()
     assert sb.stats()["faults"].get("429") == 20
@@ -161,7 +162,7 @@ def test_failed_referenced_attachment_is_retried_by_the_next_run(
     sb = sandbox_factory()
     config = write_config(sb, tmp_path / "run")
     # After the scan (6 requests) every download fails on all of its attempts.
-    trigger = when_requests(sb, 6, lambda: sb.inject("500", count=10_000))
+    trigger = when_requests(sb, PREFLIGHT_REQUESTS + 6, lambda: sb.inject("500", count=10_000))
     with pytest.raises(PartialExport):
         run_inprocess(config)
     trigger.join()
