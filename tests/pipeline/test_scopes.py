@@ -271,3 +271,14 @@ def test_body_expanded_content_search_is_followed_past_the_50_cap(
     assert len({i["id"] for i in items}) == len(pages) > 100
     assert all(i["body"]["storage"]["value"] is not None for i in items)
     assert requests == -(-len(pages) // 50)  # the server's cap, not the asked 250, sets the pace
+
+
+def test_scoped_token_with_the_documented_scopes_passes_every_scope_check(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    sb = sandbox_factory()
+    checked = cli(scoped_config(sb, tmp_path, sb.ready["scoped_api_token"]), "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    rows = [line for line in checked.stdout.splitlines() if " scope: " in line]
+    assert len(rows) == 6 and all(row.startswith("OK") for row in rows)
+    assert "sandbox.atlassian.net" not in checked.stderr
