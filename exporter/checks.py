@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from exporter.access import oauth_access, probe_access, token_kind
 from exporter.auth import CheckRow, auth_report, connect
 from exporter.client import ConfluenceClient
 from exporter.config import Config, require_settings
@@ -41,23 +43,50 @@ def _space_rows(config: Config) -> list[CheckRow]:
             timeout=config.api.timeout_s,
             retry_budget=config.api.max_retry_wait_s,
         ) as client:
-            if config.spaces == "all":
-                types = config.space_types
-                listed = [s async for s in readable_spaces(client, types)]
-                detail = f"{len(listed)} readable space(s) of type {', '.join(types)}"
-                return [CheckRow("spaces: all", "ok" if listed else "fail", detail)]
-            if config.spaces is None:
-                return [CheckRow("spaces", "fail", f"spaces is not set; {SPACES_HINT}")]
-            try:
-                choice = await select_spaces(client, connection.site_url or "", config.spaces)
-            except ConfigError as exc:  # a key that matches a space only in case
-                return [CheckRow("spaces", "fail", str(exc))]
-            rows = [CheckRow(f"space {s.space.key}", "ok", s.space.name) for s in choice.selected]
-            rows += [CheckRow(f"space {g.key}", "fail", g.reason) for g in choice.gone]
-            order = [s.key for s in config.spaces]
-            return sorted(rows, key=lambda r: order.index(r.name.removeprefix("space ")))
+            rows = await _scope_rows(client, connection, config.output.attachments != "none")
+            if any(row.status == "fail" for row in rows):
+                return rows
+            return rows + await _spaces(client, connection, config)
 
     try:
         return asyncio.run(probe())
     except ExportError as exc:
         return [CheckRow("spaces", "fail", str(exc))]
+
+
+async def _spaces(client: ConfluenceClient, connection: Any, config: Config) -> list[CheckRow]:
+    """Each configured space (or all of the configured types): readable with this login?"""
+    if config.spaces == "all":
+        types = config.space_types
+        listed = [s async for s in readable_spaces(client, types)]
+        detail = f"{len(listed)} readable space(s) of type {', '.join(types)}"
+        return [CheckRow("spaces: all", "ok" if listed else "fail", detail)]
+    if config.spaces is None:
+        return [CheckRow("spaces", "fail", f"spaces is not set; {SPACES_HINT}")]
+    try:
+        choice = await select_spaces(client, connection.site_url or "", config.spaces)
+    except ConfigError as exc:  # a key that matches a space only in case
+        return [CheckRow("spaces", "fail", str(exc))]
+    rows = [CheckRow(f"space {s.space.key}", "ok", s.space.name) for s in choice.selected]
+    rows += [CheckRow(f"space {g.key}", "fail", g.reason) for g in choice.gone]
+    order = [s.key for s in config.spaces]
+    return sorted(rows, key=lambda r: order.index(r.name.removeprefix("space ")))
+
+
+async def _scope_rows(
+    client: ConfluenceClient, connection: Any, attachments: bool
+) -> list[CheckRow]:
+    """One row per thing the export does: does the token hold its scopes (access.py)?"""
+    kind = token_kind(connection)
+    if kind == "unscoped":
+        return [CheckRow("export scopes", "ok", "not needed: a classic API token is unscoped")]
+    if kind == "oauth":
+        access = await oauth_access(client, connection, attachments)
+    else:
+        access = await probe_access(client, attachments)
+    return [
+        CheckRow(f"scope: {r.need.what}", "fail", access.message(r))
+        if r.missing
+        else CheckRow(f"scope: {r.need.what}", "ok", ", ".join(r.need.scopes))
+        for r in access.results
+    ]

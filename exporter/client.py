@@ -150,13 +150,20 @@ class ConfluenceClient:
         data, _ = await self._fetch_json(self.url(path), params)
         return data
 
-    async def _fetch_json(self, url: str, params: Params | None) -> tuple[Any, httpx.Headers]:
+    async def post_json(self, path: str, body: Any) -> Any:
+        """POST a JSON body to a read-only lookup (v2 ``users-bulk``), retried like a GET."""
+        data, _ = await self._fetch_json(self.url(path), None, body)
+        return data
+
+    async def _fetch_json(
+        self, url: str, params: Params | None, body: Any = None
+    ) -> tuple[Any, httpx.Headers]:
         query = _clean(params)
-        route = self._route("GET", url)
+        route = self._route("GET" if body is None else "POST", url)
         attempts = Attempts(self.policy)
         while True:
             try:
-                response = await self._request(url, query, route)
+                response = await self._request(url, query, route, body)
                 try:
                     data = json.loads(response.content)
                 except ValueError as exc:
@@ -288,12 +295,16 @@ class ConfluenceClient:
         self.stats.media_bytes = self._media.bytes
         self.stats.media_refused = self._media.refused
 
-    async def _request(self, url: str, query: Params | None, route: str) -> httpx.Response:
+    async def _request(
+        self, url: str, query: Params | None, route: str, body: Any = None
+    ) -> httpx.Response:
         await self._gate.acquire()
         try:
             self._count_request(route)
             try:
-                response = await self._http.get(url, params=dict(query) if query else None)
+                response = await self._http.request(
+                    route.split(" ", 1)[0], url, params=dict(query or {}) or None, json=body
+                )
             except httpx.TransportError as exc:
                 raise _Retry(Failure("transport", describe_transport(exc))) from exc
         finally:

@@ -52,22 +52,17 @@ DEFAULT_SPACE_TYPES: tuple[str, ...] = ("global", "collaboration", "knowledge_ba
 DEFAULT_CONFIG_NAME = "config.yaml"
 
 DEFAULT_SCOPES: tuple[str, ...] = (
-    # classic scopes (REST v1: CQL search, content, downloads)
-    "read:confluence-space.summary",
-    "read:confluence-content.summary",
-    "read:confluence-content.all",
-    "search:confluence",
-    "readonly:content.attachment:confluence",
-    "read:confluence-user",
-    # granular scopes (REST v2)
-    "read:space:confluence",
-    "read:page:confluence",
-    "read:attachment:confluence",
-    "read:label:confluence",
-    "read:folder:confluence",
-    "read:hierarchical-content:confluence",
-    "read:content.metadata:confluence",
-    "read:user:confluence",
+    # classic scopes: Atlassian checks these on the v1 routes the export still calls
+    # (confluence-api.md 9); exporter.access names each one's use
+    "search:confluence",  # CQL search of pages and attachments: v1 only
+    "read:confluence-content.all",  # page bodies in that search (expand=content.body.storage)
+    "readonly:content.attachment:confluence",  # v1 attachment downloads
+    "read:confluence-user",  # v1 user/current: the time zone CQL dates are read in
+    # granular scopes: REST v2
+    "read:space:confluence",  # spaces
+    "read:page:confluence",  # the trash listing (deleted pages)
+    "read:attachment:confluence",  # v2 attachment reads
+    "read:user:confluence",  # users-bulk: author and @mention names
     "offline_access",
 )
 

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 _DOWNLOAD = "readonly:content.attachment:confluence"  # classic only (reference section 9)
 
-# Path (relative to /wiki, ids removed) → the classic and granular scopes that allow it
-# (confluence-api.md 1.8). First match wins.
+# Path (relative to /wiki, ids removed) → the scopes Atlassian checks for it: granular on v2,
+# classic on v1 (confluence-api.md 1.8, 9). First match wins. exporter.access holds what an
+# export needs; this table only names the scope in a "scope does not match" error.
 _SCOPE_TABLE: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
     (re.compile(pattern), scopes)
     for pattern, scopes in (
@@ -79,6 +80,8 @@ def scope_error(
     if response.status_code != 401 or "scope does not match" not in response.text.lower():
         return None
     scopes = needed_scopes(request.url.path) or ("see docs/setup.md for the list",)
+    if "/rest/api/" in request.url.path and "body" in request.url.params.get("expand", ""):
+        scopes = (*scopes, "read:confluence-content.all")  # v1 bodies take it too
     return ScopeMissing(
         f"Atlassian refused {request.method} {request.url.path}: the token lacks a scope "
         f"({', '.join(scopes)}). {fix}"

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from exporter.access import preflight
 from exporter.client import ConfluenceClient
 from exporter.config import Config, SpaceSelection, require_selection
 from exporter.errors import DeletionRefused, PartialExport
@@ -186,7 +187,14 @@ class Run:
         )
         site_url = (connection.site_url or self.config.site_endpoint or "").rstrip("/")
         try:
-            walker = Walker(client, site_url=site_url, blogposts=self.config.output.blogposts)
+            access = await preflight(client, connection, attachments=self.mode != "none")
+            walker = Walker(
+                client,
+                site_url=site_url,
+                blogposts=self.config.output.blogposts,
+                users_api=access.users_api,
+                read_zone=access.read_zone,
+            )
             if batch:
                 walker.batch = int(batch)
             walker.users.update(self.state.users)

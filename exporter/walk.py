@@ -3,7 +3,7 @@
 Pages come from one bulk v1 CQL search per 250 pages, expanded with everything the later stages
 need (storage body, version, labels, ancestors; ``extensions.position`` gives the manual order), so each page object is fetched exactly once; the same search with ``lastmodified >=``
 finds what changed since the last run. Attachments are listed per space with CQL too, users in
-``user/bulk`` batches. :func:`build_tree` applies the selection (subtree, labels, title globs)
+v2 ``users-bulk`` batches (v1 ``user/bulk`` for a token with only the classic user scope). :func:`build_tree` applies the selection (subtree, labels, title globs)
 and orders the tree as Confluence's manual order does.
 """
 
@@ -54,7 +54,11 @@ PAGE_EXPAND = "content.body.storage,content.version,content.metadata.labels,cont
 ATTACHMENT_EXPAND = "version,container"
 PAGE_BATCH = 250  # objects a list request asks for (v2 maximum; CQL search honours it)
 SAFETY_LAG = timedelta(minutes=10)  # CQL indexing lags writes; re-read a margin before last scan
-USER_BATCH = 100
+# CQL reads dates in the caller's time zone; without it (no classic read:confluence-user to read
+# user/current) a UTC date is moved back by the largest offset west of UTC, so no zone misses any.
+UNKNOWN_ZONE_MARGIN = timedelta(hours=12)
+USER_BATCH = 100  # ids per users-bulk request (its limit is undocumented; 100 is safe)
+UsersApi = Literal["v2", "v1"]
 _ACCOUNT_ID = re.compile(r'ri:account-id="([^"]+)"')
 
 
@@ -68,21 +72,30 @@ class Walker:
         site_url: str,
         blogposts: bool = False,
         batch: int = PAGE_BATCH,
+        users_api: UsersApi = "v2",
+        read_zone: bool = True,
     ) -> None:
         self.client = client
         self.batch = batch
         self.site_url = site_url.rstrip("/")
         self.blogposts = blogposts
+        self.users_api = users_api
+        self.read_zone = read_zone  # False: the token may not call v1 user/current
         self.users: dict[str, str] = {}
         self._zone: tzinfo | None = None
+        self._zone_known = False
 
-    async def zone(self) -> tzinfo:
-        """The time zone CQL dates are read in: the user's profile zone (UTC when unknown).
+    async def zone(self) -> tzinfo | None:
+        """The time zone CQL dates are read in: the user's profile zone, None when unknown.
 
         Confluence reads ``lastmodified >= "yyyy-MM-dd HH:mm"`` in the calling user's time
-        zone, so a UTC timestamp could miss hours of changes east of Greenwich.
+        zone, so a UTC timestamp could miss hours of changes west of Greenwich.
         """
-        if self._zone is None:
+        if not self._zone_known:
+            self._zone_known = True
+            if not self.read_zone:
+                log.info("No scope to read the time zone: CQL dates go in UTC, 12 hours early")
+                return None
             self._zone = UTC
             try:
                 me = await self.client.get_json("/rest/api/user/current")
@@ -94,6 +107,12 @@ class Walker:
             except (ApiError, ZoneInfoNotFoundError, ValueError):
                 log.info("Could not read the user's time zone; CQL dates are sent in UTC")
         return self._zone
+
+    async def _since(self, since: datetime) -> str:
+        """The CQL clause for "modified at or after ``since``" (less the margins)."""
+        zone = await self.zone()
+        start = since - SAFETY_LAG - (UNKNOWN_ZONE_MARGIN if zone is None else timedelta(0))
+        return f' and lastmodified >= "{cql_time(start, zone or UTC)}"'
 
     # -- spaces -------------------------------------------------------------------------------
 
@@ -122,7 +141,7 @@ class Walker:
         types = "page,folder,blogpost" if self.blogposts else "page,folder"
         cql = f'space="{space.key}" and type in ({types})'
         if since is not None:
-            cql += f' and lastmodified >= "{cql_time(since - SAFETY_LAG, await self.zone())}"'
+            cql += await self._since(since)
         params: dict[str, str | int] = {"cql": cql, "expand": PAGE_EXPAND, "limit": self.batch}
         # /rest/api/search, not /content/search: the latter caps results at 50 a request when
         # bodies are expanded (KB-50), which would cost five times the requests.
@@ -155,7 +174,7 @@ class Walker:
         """Every current attachment in a space (or those changed since ``since``)."""
         cql = f'space="{space.key}" and type=attachment'
         if since is not None:
-            cql += f' and lastmodified >= "{cql_time(since - SAFETY_LAG, await self.zone())}"'
+            cql += await self._since(since)
         params: dict[str, str | int] = {
             "cql": cql,
             "expand": ATTACHMENT_EXPAND,
@@ -172,8 +191,11 @@ class Walker:
         todo = sorted({a for a in account_ids if a and a not in self.users})
         for start in range(0, len(todo), USER_BATCH):
             batch = todo[start : start + USER_BATCH]
-            query = "&".join(f"accountId={_q(a)}" for a in batch)
-            data = await self.client.get_json(f"/rest/api/user/bulk?{query}&limit={len(batch)}")
+            if self.users_api == "v2":
+                data = await self.client.post_json("/api/v2/users-bulk", {"accountIds": batch})
+            else:
+                query = "&".join(f"accountId={_q(a)}" for a in batch)
+                data = await self.client.get_json(f"/rest/api/user/bulk?{query}&limit={len(batch)}")
             for user in data.get("results", []) if isinstance(data, dict) else []:
                 name = user.get("displayName") or user.get("publicName")
                 if user.get("accountId") and name:

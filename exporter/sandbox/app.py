@@ -19,7 +19,14 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 
 from exporter.sandbox import admin, admin_history, oauth, search, v1, v2, v2_history
-from exporter.sandbox.gateway import SCOPE_MISMATCH, Credentials, authenticate, scope_allows
+from exporter.sandbox.gateway import (
+    SCOPE_HEADERS,
+    SCOPE_MISMATCH,
+    Credentials,
+    authenticate,
+    body_scope_allows,
+    scope_allows,
+)
 from exporter.sandbox.limits import SETUP_PATHS, Fault, Limits, points_for
 from exporter.sandbox.media import DEFAULT_TOKEN_TTL, MediaHost
 from exporter.sandbox.oauth import OAuthServer
@@ -202,8 +209,10 @@ class Sandbox:
                 uri = call.base + inner
                 return Reply(_XML_404.format(uri=uri), 404, media_type="application/xml")
             return Reply({"statusCode": 404, "message": f"No resource at {inner}"}, 404)
-        if not scope_allows(route, scopes):
-            return Reply(SCOPE_MISMATCH, 401)
+        if not scope_allows(route, scopes) or not body_scope_allows(inner, call.query, scopes):
+            return Reply(SCOPE_MISMATCH, 401, headers=dict(SCOPE_HEADERS))
+        if gateway and route.gone_on_gateway:
+            return v1.gone()
         call.params = params
         call.scopes = scopes
         try:

@@ -12,14 +12,26 @@ import base64
 import binascii
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from exporter.sandbox.oauth import OAuthServer
 from exporter.sandbox.routing import Reply, Route
 
-__all__ = ["SCOPE_MISMATCH", "Credentials", "authenticate", "scope_allows"]
+__all__ = [
+    "SCOPE_HEADERS",
+    "SCOPE_MISMATCH",
+    "Credentials",
+    "authenticate",
+    "body_scope_allows",
+    "scope_allows",
+]
 
 UNAUTHORIZED = {"code": 401, "message": "Unauthorized"}
 SCOPE_MISMATCH = {"code": 401, "message": "Unauthorized; scope does not match"}
+SCOPE_HEADERS = {"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"}  # kovetskiy/mark #917
+BODY_SCOPE = "read:confluence-content.all"
+# The sandbox's scoped API token holds what docs/setup.md tells users to grant: the granular
+# scopes of the v2 reads plus the classic ones of the v1 routes the export still needs.
 DEFAULT_SCOPED = frozenset(
     {
         "read:space:confluence",
@@ -32,7 +44,10 @@ DEFAULT_SCOPED = frozenset(
         "read:content-details:confluence",
         "read:user:confluence",
         "search:confluence",
-        # classic: attachment bytes come only from the v1 download route (reference section 9)
+        "read:comment:confluence",
+        # classic: CQL search and bodies through it, and attachment bytes, which come only from
+        # the v1 download route (reference section 9)
+        "read:confluence-content.all",
         "readonly:content.attachment:confluence",
     }
 )
@@ -71,6 +86,17 @@ def scope_allows(route: Route, scopes: frozenset[str] | None) -> bool:
     if scopes is None or not route.scopes:
         return True
     return any(option <= scopes for option in route.scopes)
+
+
+def body_scope_allows(path: str, query: Any, scopes: frozenset[str] | None) -> bool:
+    """v1 content bodies (``expand`` naming ``body``) also need ``read:confluence-content.all``.
+
+    Stricter reading of reference 1.8 ("which endpoints strictly require it" is unconfirmed).
+    """
+    if scopes is None or not path.startswith("/rest/api/"):
+        return True
+    expand = ",".join(query.getlist("expand"))
+    return "body" not in expand or BODY_SCOPE in scopes
 
 
 def authenticate(

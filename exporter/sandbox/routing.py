@@ -91,6 +91,7 @@ class Route:
     regex: re.Pattern[str]
     scopes: tuple[frozenset[str], ...] = ()  # alternatives: the token must hold one whole set
     is_async: bool = False
+    gone_on_gateway: bool = False  # removed behind api.atlassian.com: 410 GoneException there
 
 
 class Router:
@@ -101,9 +102,18 @@ class Router:
         self._static: dict[tuple[str, str], Route] = {}
 
     def add(
-        self, method: str, template: str, handler: Handler, scopes: tuple[str, ...] = ()
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        scopes: tuple[str, ...] = (),
+        *,
+        gone_on_gateway: bool = False,
     ) -> None:
-        """Register a handler; ``scopes`` lists alternatives, each "a b" meaning all of a and b."""
+        """Register a handler; ``scopes`` lists alternatives, each "a b" meaning all of a and b.
+
+        ``gone_on_gateway``: Atlassian removed the route behind the gateway (reference 9).
+        """
         pattern = re.sub(
             r"\{(\w+)(:path)?\}",
             lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
@@ -116,6 +126,7 @@ class Router:
             re.compile(f"^{pattern}$"),
             tuple(frozenset(s.split()) for s in scopes),
             inspect.iscoroutinefunction(handler),
+            gone_on_gateway,
         )
         if "{" not in template:
             self._static[(method, template)] = route

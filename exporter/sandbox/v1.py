@@ -334,37 +334,53 @@ def download_by_id(call: Call) -> Reply:
     return Reply(b"", 302, headers={"Location": location}, media_type="text/plain")
 
 
-SPACE = ("read:confluence-space.summary", "read:space:confluence")
-CONTENT = (
-    "read:confluence-content.summary",
-    "read:page:confluence",
-    "read:content-details:confluence",
+# v1 routes check the classic scopes the v1 spec names for them, never granular ones
+# (reference 9; kovetskiy/mark #917): a granular-only token gets "scope does not match".
+SPACE = ("read:confluence-space.summary",)
+CONTENT = ("read:confluence-content.summary",)
+ATTACHMENTS = ("read:confluence-content.summary",)
+LABELS = ("read:confluence-content.summary",)
+SEARCH = ("search:confluence",)
+USER = ("read:confluence-user",)
+DOWNLOAD = ("readonly:content.attachment:confluence",)
+
+
+def gone() -> Reply:
+    """Atlassian's answer on a v1 route removed behind the gateway (CME #207, mcp-atlassian #576)."""
+    return v1_error(410, GONE_MESSAGE).reply
+
+
+GONE_MESSAGE = (
+    "com.atlassian.confluence.api.service.exceptions.pagesmodes.GoneException: "
+    "This deprecated endpoint has been removed."
 )
-ATTACHMENTS = (
-    "read:confluence-content.summary",
-    "read:attachment:confluence",
-    "read:content-details:confluence",
-)
-LABELS = ("read:confluence-content.summary", "read:label:confluence", "read:page:confluence")
-SEARCH = ("search:confluence", "read:content-details:confluence")
-USER = ("read:confluence-user", "read:user:confluence")
-DOWNLOAD = ("readonly:content.attachment:confluence",)  # classic only, as every v1 route
 
 
 def register(router: Router) -> None:
     """Add the v1 routes and attachment downloads (paths relative to the ``/wiki`` context)."""
-    router.add("GET", f"{R}/space", get_spaces, SPACE)
-    router.add("GET", f"{R}/space/{{key}}", get_space, SPACE)
-    router.add("GET", f"{R}/content", get_content_list, CONTENT)
-    router.add("GET", f"{R}/content/{{id}}", get_content, CONTENT)
-    router.add("GET", f"{R}/content/{{id}}/child", get_child, CONTENT)
-    router.add("GET", f"{R}/content/{{id}}/child/page", get_child_pages, CONTENT)
+    # 410 behind the gateway: the four routes of reference 9, plus (stricter reading, listed in
+    # docs/sandbox.md) the children/descendants reads that v2 replaced (mcp-atlassian #1303).
+    gone = True
+    router.add("GET", f"{R}/space", get_spaces, SPACE, gone_on_gateway=gone)
+    router.add("GET", f"{R}/space/{{key}}", get_space, SPACE, gone_on_gateway=gone)
+    router.add("GET", f"{R}/content", get_content_list, CONTENT, gone_on_gateway=gone)
+    router.add("GET", f"{R}/content/{{id}}", get_content, CONTENT, gone_on_gateway=gone)
+    router.add("GET", f"{R}/content/{{id}}/child", get_child, CONTENT, gone_on_gateway=gone)
+    router.add(
+        "GET", f"{R}/content/{{id}}/child/page", get_child_pages, CONTENT, gone_on_gateway=gone
+    )
     router.add("GET", f"{R}/content/{{id}}/child/attachment", get_child_attachments, ATTACHMENTS)
     router.add(
         "GET", f"{R}/content/{{id}}/child/attachment/{{att}}/download", download_by_id, DOWNLOAD
     )
     router.add("GET", f"{R}/content/{{id}}/label", get_labels, LABELS)
-    router.add("GET", f"{R}/content/{{id}}/descendant/page", get_descendant_pages, CONTENT)
+    router.add(
+        "GET",
+        f"{R}/content/{{id}}/descendant/page",
+        get_descendant_pages,
+        CONTENT,
+        gone_on_gateway=gone,
+    )
     router.add("GET", f"{R}/content/{{id}}/child/comment", get_child_comments, CONTENT)
     router.add("GET", f"{R}/user", get_user, USER)
     router.add("GET", f"{R}/user/current", get_current_user, USER)

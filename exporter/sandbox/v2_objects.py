@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from exporter.sandbox.records import UserRecord
 from exporter.sandbox.routing import Call, HTTPError, Reply
 from exporter.sandbox.store import AttachmentRecord, ContentRecord, SpaceRecord, Store, Version, iso
 
@@ -22,6 +23,7 @@ __all__ = [
     "paginate",
     "space_v2",
     "v2_error",
+    "v2_user",
     "version_v2",
 ]
 
@@ -45,6 +47,27 @@ def v2_error(status: int, code: str, title: str, detail: str | None = None) -> H
 def not_found() -> HTTPError:
     """The v2 404 (also what Cloud answers when the caller may not see the content)."""
     return v2_error(404, "NOT_FOUND", "Not Found")
+
+
+def v2_user(user: UserRecord, context: str) -> dict[str, Any]:
+    """A v2 ``User`` (createBulkUserLookup): the time zone is null, as privacy settings allow."""
+    return {
+        "accountId": user.account_id,
+        "accountType": "atlassian",
+        "accountStatus": "active",
+        "displayName": user.display_name,
+        "publicName": user.display_name,
+        "email": user.email,
+        "timeZone": None,
+        "personalSpaceId": None,
+        "isExternalCollaborator": False,
+        "profilePicture": {
+            "path": f"{context}/aa-avatar/{user.account_id}",
+            "width": 48,
+            "height": 48,
+            "isDefault": False,
+        },
+    }
 
 
 def version_v2(v: Version) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from exporter.errors import LoginRequired, ScopeMissing
-from exporter.httpauth import OAuthAuth, needed_scopes
+from exporter.httpauth import OAuthAuth, needed_scopes, scope_error
 from exporter.oauth import TokenEndpoint
 from exporter.tokens import TokenStore
 from tests.auth.fakes import FakeAtlassian
@@ -134,6 +134,18 @@ def test_scope_mismatch_raises_scope_missing_without_refreshing(tmp_path: Path) 
     assert "read:space:confluence" in str(info.value)
     assert info.value.exit_code == 4
     assert fake.refreshes == 0
+
+
+def test_scope_mismatch_on_a_v1_body_expansion_also_names_the_content_all_scope() -> None:
+    request = httpx.Request(
+        "GET", "https://api.test/ex/confluence/c/wiki/rest/api/search?expand=content.body.storage"
+    )
+    response = httpx.Response(
+        401, json={"code": 401, "message": "Unauthorized; scope does not match"}
+    )
+    error = scope_error(request, response)
+    assert error is not None
+    assert "(search:confluence, read:confluence-content.all)" in str(error)
 
 
 def test_needed_scopes_names_classic_and_granular_families() -> None:

@@ -30,6 +30,10 @@ from exporter.tokens import TokenSet, TokenStore
 ROOT = Path(__file__).resolve().parents[2]
 STATE_DIR = ".confluence-export"
 FAST = {"backoff_base": 0.05, "backoff_cap": 0.5}  # retries in tens of milliseconds
+# An API token through the gateway (these configs set cloud_id) cannot list its scopes, so an
+# export first sends one small request per need (exporter/access.py); request-count triggers
+# start after them.
+PREFLIGHT_REQUESTS = 6
 
 
 def write_config(

@@ -10,6 +10,7 @@ from exporter.sandbox import SandboxHandle
 
 from .helpers import (
     EXTRA_SPACE_LISTINGS,
+    PREFLIGHT_REQUESTS,
     run_inprocess,
     tree_diff,
     tree_hashes,
@@ -52,8 +53,8 @@ def test_page_and_attachment_edited_mid_export_are_picked_up_by_the_next_run(
     config = write_config(sb, tmp_path / "run")
     extra = EXTRA_SPACE_LISTINGS
     edits = [
-        when_requests(sb, 2 + extra, edit_page),
-        when_requests(sb, 6 + extra, replace_attachment),
+        when_requests(sb, PREFLIGHT_REQUESTS + 2 + extra, edit_page),
+        when_requests(sb, PREFLIGHT_REQUESTS + 6 + extra, replace_attachment),
     ]
     first = run_inprocess(config)
     for thread in edits:

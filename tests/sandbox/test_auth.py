@@ -53,20 +53,27 @@ def test_missing_scope_answers_scope_does_not_match(tiny: SandboxHandle) -> None
     assert response.json() == {"code": 401, "message": "Unauthorized; scope does not match"}
 
 
-def test_classic_scope_also_satisfies_v2_routes(tiny: SandboxHandle) -> None:
-    token = tiny.mint_token({"read:confluence-content.summary"})["access_token"]
+def test_classic_scope_does_not_satisfy_v2_routes_nor_granular_v1(tiny: SandboxHandle) -> None:
+    classic = tiny.mint_token({"read:confluence-content.summary"})["access_token"]
+    granular = tiny.mint_token({"read:page:confluence", "search:confluence"})["access_token"]
     page = tiny.store.spaces["DOC"].homepage_id
-    with gateway_client(tiny, token) as client:
-        assert client.get(f"/api/v2/pages/{page}").status_code == 200
-        assert client.get(f"/rest/api/content/{page}").status_code == 200
+    with gateway_client(tiny, classic) as client:
+        assert client.get(f"/api/v2/pages/{page}").status_code == 401
+        assert client.get(f"/rest/api/content/{page}/label").status_code == 200
         assert client.get("/rest/api/search?cql=type=page").status_code == 401
+    with gateway_client(tiny, granular) as client:
+        assert client.get(f"/api/v2/pages/{page}").status_code == 200
+        refused = client.get(f"/rest/api/content/{page}/label")
+        assert refused.status_code == 401
+        assert refused.headers["X-Failure-Category"] == "FAILURE_CLIENT_SCOPE_CHECK"
+        assert client.get("/rest/api/search?cql=type=page").status_code == 200
 
 
 def test_scoped_api_token_works_on_gateway_but_not_site(tiny: SandboxHandle) -> None:
     auth = (tiny.ready["email"], tiny.ready["scoped_api_token"])
     gateway = f"{tiny.base_url}/ex/confluence/{tiny.ready['cloud_id']}"
     assert HTTP.get(f"{gateway}/wiki/api/v2/spaces", auth=auth).status_code == 200
-    assert HTTP.get(f"{gateway}/rest/api/space", auth=auth).status_code == 200  # without /wiki
+    assert HTTP.get(f"{gateway}/api/v2/spaces", auth=auth).status_code == 200  # without /wiki
     assert HTTP.get(f"{tiny.base_url}/wiki/api/v2/spaces", auth=auth).status_code == 401
 
 

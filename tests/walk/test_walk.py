@@ -223,3 +223,34 @@ def test_cql_dates_are_written_in_the_users_time_zone():
     when = datetime(2026, 3, 1, 23, 30, 59, tzinfo=UTC)
     assert cql_time(when) == "2026-03-01 23:30"
     assert cql_time(when, ZoneInfo("Asia/Tokyo")) == "2026-03-02 08:30"
+
+
+def test_unknown_time_zone_reads_changes_twelve_hours_early_without_user_current():
+    store = new_store()
+    store.add_space("ENG", "Engineering")
+    store.add_content("ENG", "Home", "", when=store.clock.now())
+    since = store.clock.now() + timedelta(hours=6)  # edited 6 h before the "last scan"
+
+    with serve(store) as served:
+        known, known_stats = run(with_walker(served, lambda w: all_pages(w, since=since)))
+        unknown, stats = run(
+            with_walker(served, lambda w: all_pages(w, since=since), read_zone=False)
+        )
+    assert known == [] and "GET /rest/api/user/current" in known_stats.by_route
+    assert [p.title for p in unknown] == ["Home"]
+    assert not [route for route in stats.by_route if "/rest/api/user" in route]
+
+
+def test_users_come_from_v1_user_bulk_only_when_the_walker_is_told_so():
+    store = new_store()
+    store.add_space("ENG", "Engineering")
+
+    async def go(walker: Walker):
+        return dict(await walker.fetch_users([USER]))
+
+    with serve(store) as served:
+        v2, v2_stats = run(with_walker(served, go))
+        v1, v1_stats = run(with_walker(served, go, users_api="v1"))
+    assert v2 == v1 == {USER: "Ada Lovelace"}
+    assert list(v2_stats.by_route) == ["POST /api/v2/users-bulk"]
+    assert list(v1_stats.by_route) == ["GET /rest/api/user/bulk"]
