@@ -21,6 +21,7 @@ from exporter.errors import ApiError
 from exporter.models import Attachment, Page
 from exporter.scan import Scan
 from exporter.state import AttachmentRecord, PageRecord
+from exporter.warnings import ATTACHMENT_CODES, MISSING_ATTACHMENT, for_page
 
 if TYPE_CHECKING:
     from exporter.pipeline import Run
@@ -91,9 +92,9 @@ class AttachmentDownloads:
         """Download a rendered page's attachments, then record the page (files are on disk)."""
         old = self.state.pages.get(record.id)
         kept = {a.filename: a for a in (old.attachments if old else ())}
-        atts = await self._attachments(record.id, wanted, kept)
-        files = (record.path, *(a.path for a in atts if a.path))
-        self.state.set_page(dataclasses.replace(record, attachments=atts, files=files))
+        notes: list[tuple[str, str]] = []
+        atts = await self._attachments(record.id, wanted, kept, notes)
+        self.state.set_page(_with_files(record, atts, notes))
         self.state.maybe_flush(FLUSH_EVERY_S)
 
     def stale_attachments(self, page_id: str) -> set[str]:
@@ -117,9 +118,9 @@ class AttachmentDownloads:
         listing = self.listing.get(page_id, {})
         kept = {a.filename: a for a in rec.attachments}
         self.writer.register_attachments(page_id, listing)
-        atts = await self._attachments(page_id, wanted, kept)
-        files = (rec.path, *(a.path for a in atts if a.path))
-        self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
+        notes: list[tuple[str, str]] = []
+        atts = await self._attachments(page_id, wanted, kept, notes)
+        self.state.set_page(_with_files(rec, atts, notes))
 
     async def extra_attachments(self, refs: set[tuple[str, str]]) -> None:
         """Attachments of other pages that rendered pages link to (``refs``: owner id, filename)."""
@@ -132,13 +133,18 @@ class AttachmentDownloads:
         for owner, names in by_owner.items():
             rec = self.state.pages[owner]
             kept = {a.filename: a for a in rec.attachments}
-            atts = await self._attachments(owner, names | set(kept), kept)
-            files = (rec.path, *(a.path for a in atts if a.path))
-            self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
+            notes: list[tuple[str, str]] = []
+            atts = await self._attachments(owner, names | set(kept), kept, notes)
+            self.state.set_page(_with_files(rec, atts, notes))
 
     async def _attachments(
-        self, page_id: str, wanted: set[str], kept: dict[str, AttachmentRecord]
+        self,
+        page_id: str,
+        wanted: set[str],
+        kept: dict[str, AttachmentRecord],
+        notes: list[tuple[str, str]],
     ) -> tuple[AttachmentRecord, ...]:
+        """The page's attachment records once ``wanted`` are on disk; warnings go to ``notes``."""
         listing = self.listing.get(page_id, {})
         full = any(s.full for s in self.scans.values() if page_id in s.pages)
         jobs = []
@@ -148,18 +154,22 @@ class AttachmentDownloads:
                 if fn in kept and kept[fn].path:
                     jobs.append(_done(kept[fn]))
                 else:
-                    self.run.summary.warnings += 1
-                    log.warning("Page %s links to attachment %r, which does not exist", page_id, fn)
+                    notes.append((MISSING_ATTACHMENT, f"links to attachment {fn!r}, which "
+                                  "Confluence does not have"))  # fmt: skip
                 continue
             if att is None:
                 att = Attachment(id="", page_id=page_id, filename=fn,
                                  download_path=f"/download/attachments/{page_id}/{quote(fn)}")  # fmt: skip
-            jobs.append(self._download(page_id, att, kept.get(fn)))
+            jobs.append(self._download(page_id, att, kept.get(fn), notes))
         results = await gather_all(jobs)
         return tuple(r for r in results if r is not None)
 
     async def _download(
-        self, page_id: str, att: Attachment, old: AttachmentRecord | None
+        self,
+        page_id: str,
+        att: Attachment,
+        old: AttachmentRecord | None,
+        notes: list[tuple[str, str]],
     ) -> AttachmentRecord | None:
         rel = f"docs/{self.writer.attachment_path(page_id, att.filename)}"
         if (
@@ -185,8 +195,8 @@ class AttachmentDownloads:
                 await loop.run_in_executor(self.io, target.__exit__, None, None, None)
         except (ApiError, OSError) as exc:
             if isinstance(exc, ApiError) and exc.status_code == 404 and await self._gone(att):
-                self.run.summary.warnings += 1
-                log.warning("Attachment %r of page %s is gone (404)", att.filename, page_id)
+                notes.append((MISSING_ATTACHMENT, f"attachment {att.filename!r} is gone from "
+                              "Confluence (its download answers 404)"))  # fmt: skip
                 return None
             page = Page(id=page_id, space_key="", title=f"attachment {att.filename}")
             self.run.fail(page, str(exc), attachment=True)
@@ -230,3 +240,13 @@ async def gather_all(aws: list[Any]) -> list[Any]:
 
 async def _done(value: AttachmentRecord) -> AttachmentRecord | None:
     return value
+
+
+def _with_files(
+    rec: PageRecord, atts: tuple[AttachmentRecord, ...], notes: list[tuple[str, str]]
+) -> PageRecord:
+    """``rec`` listing ``atts`` and their files; its attachment warnings replaced by ``notes``."""
+    files = (rec.path, *(a.path for a in atts if a.path))
+    kept = tuple(w for w in rec.warnings if w.code not in ATTACHMENT_CODES)
+    found = for_page(sorted(set(notes)), rec.id, rec.title, rec.path, rec.url)
+    return dataclasses.replace(rec, attachments=atts, files=files, warnings=kept + found)

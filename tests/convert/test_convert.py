@@ -95,7 +95,9 @@ def test_deeply_nested_lists_keep_their_text() -> None:
 def test_unknown_macro_keeps_body_names_it_in_a_comment_and_warns() -> None:
     result = convert_page(page(panel("foo-widget")), flavor="gfm", resolver=WorldResolver())
     assert result.markdown == "<!-- confluence macro: foo-widget -->\n\nBody\n"
-    assert result.warnings == ("unknown macro 'foo-widget'",)
+    assert [(w.code, w.message, w.page_id, w.title) for w in result.warnings] == [
+        ("unknown-macro", "unknown macro 'foo-widget'", "100", "Current")
+    ]
 
 
 def test_unknown_macro_comment_is_jsx_in_docusaurus() -> None:
