@@ -195,8 +195,8 @@ class AttachmentDownloads:
                 await loop.run_in_executor(self.io, target.__exit__, None, None, None)
         except (ApiError, OSError) as exc:
             if isinstance(exc, ApiError) and exc.status_code == 404 and await self._gone(att):
-                notes.append((MISSING_ATTACHMENT, f"attachment {att.filename!r} is gone from "
-                              "Confluence (its download answers 404)"))  # fmt: skip
+                notes.append((MISSING_ATTACHMENT, f"links to attachment {att.filename!r}, which "
+                              "Confluence no longer has (its download answers 404)"))  # fmt: skip
                 return None
             page = Page(id=page_id, space_key="", title=f"attachment {att.filename}")
             self.run.fail(page, str(exc), attachment=True)

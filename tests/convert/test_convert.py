@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown as python_markdown
 import pytest
 
@@ -376,3 +378,27 @@ def test_table_rows_and_cells_outside_a_table_become_paragraphs(flavor: str) -> 
 
 def test_video_element_keeps_its_fallback_text() -> None:
     assert convert_storage('<p>a</p><video src="x.mp4">clip</video>') == "a\n\nclip\n"
+
+
+@pytest.mark.parametrize("flavor", ["gfm", "mkdocs", "docusaurus", "obsidian"])
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ('<ac:structured-macro ac:name="detailssummary"/>', "Page Properties Report"),
+        ('<ac:structured-macro ac:name="recently-updated"/>', "Recently Updated"),
+        ('<ac:structured-macro ac:name="acme-poll"/>', "acme-poll macro"),
+        ('<p>Vote: <ac:structured-macro ac:name="acme-poll"/></p>', "acme-poll macro"),
+    ],
+)
+def test_dropped_macro_leaves_visible_placeholder_not_only_a_comment(
+    body: str, label: str, flavor: str
+) -> None:
+    page_ = Page(id="7", space_key="ENG", title="Status", body=body, url="https://x.test/p/7")
+    result = convert_page(page_, flavor=flavor, resolver=WorldResolver())
+    visible = re.sub(r"<!--.*?-->|\{/\*.*?\*/\}", "", result.markdown, flags=re.S)
+    assert f"{label}: not exported" in visible
+    assert len(result.warnings) == 1
+    warning = result.warnings[0]
+    assert (warning.page_id, warning.title, warning.url) == ("7", "Status", "https://x.test/p/7")
+    if "<p>" not in body:  # a block placeholder links to the page in Confluence
+        assert "https://x.test/p/7" in visible
