@@ -13,6 +13,11 @@ Codes are stable (kebab case) so scripts and the export report can group by them
   Updated, ...); the page shows a placeholder saying so.
 - ``missing-attachment``: the page embeds or links a file that Confluence does not have (never
   uploaded, or deleted: its download answers 404 and the listing no longer has it).
+- ``link-to-unexported-page``: a link to a page this export does not hold (another space, a
+  filtered or deleted page); it points at Confluence instead.
+- ``broken-anchor``: a link to an anchor on the page that no heading or anchor macro has.
+- ``malformed-storage``: the body is not well-formed XML; a recovering parser read it, so some
+  of its content may be missing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from typing import Any
 
 __all__ = [
     "ATTACHMENT_CODES",
+    "BROKEN_ANCHOR",
+    "LINK_TO_UNEXPORTED_PAGE",
+    "MALFORMED_STORAGE",
     "MACRO_NOT_EXPORTED",
     "MISSING_ATTACHMENT",
     "PER_CODE",
@@ -37,6 +45,9 @@ __all__ = [
 UNKNOWN_MACRO = "unknown-macro"
 MACRO_NOT_EXPORTED = "macro-not-exported"
 MISSING_ATTACHMENT = "missing-attachment"
+LINK_TO_UNEXPORTED_PAGE = "link-to-unexported-page"
+BROKEN_ANCHOR = "broken-anchor"
+MALFORMED_STORAGE = "malformed-storage"
 ATTACHMENT_CODES = frozenset({MISSING_ATTACHMENT})  # set by the attachment stage, not the converter
 PER_CODE = 5  # warnings of one code printed in full; the rest of that code as one count line
 

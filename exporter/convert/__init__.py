@@ -22,7 +22,7 @@ from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, T
 from exporter.convert.state import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK, ConversionState
 from exporter.errors import ConfigError
 from exporter.models import ConvertedPage, Page
-from exporter.warnings import PageWarning
+from exporter.warnings import BROKEN_ANCHOR, PageWarning
 
 __all__ = [
     "FLAVORS",
@@ -219,4 +219,7 @@ def _anchor_href(
             if _NOT_WORD.sub("", text).lower() in wanted - {""}:
                 target = ident
                 break
+        else:
+            state.warn(BROKEN_ANCHOR, f"links to anchor '#{name}', which no heading or anchor "
+                       "on the page has")  # fmt: skip
     return emitter.fragment(target)

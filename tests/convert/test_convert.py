@@ -402,3 +402,56 @@ def test_dropped_macro_leaves_visible_placeholder_not_only_a_comment(
     assert (warning.page_id, warning.title, warning.url) == ("7", "Status", "https://x.test/p/7")
     if "<p>" not in body:  # a block placeholder links to the page in Confluence
         assert "https://x.test/p/7" in visible
+
+
+def codes(body: str) -> list[tuple[str, str]]:
+    result = convert_page(page(body), flavor="gfm", resolver=WorldResolver())
+    return [(w.code, w.message) for w in result.warnings]
+
+
+def test_link_to_a_page_outside_the_export_is_a_warning_naming_the_target() -> None:
+    body = (
+        '<p><ac:link><ri:page ri:content-title="Not Exported" ri:space-key="OPS"/></ac:link> '
+        '<ac:link><ri:page ri:content-title="Shared Snippet"/></ac:link></p>'
+    )
+    assert codes(body) == [
+        (
+            "link-to-unexported-page",
+            "links to page 'Not Exported' in space OPS, which is not exported; the link goes "
+            "to Confluence",
+        )
+    ]
+
+
+def test_include_of_a_page_outside_the_export_is_a_warning() -> None:
+    body = (
+        '<ac:structured-macro ac:name="include"><ac:parameter ac:name="">'
+        '<ac:link><ri:page ri:content-title="Not Exported"/></ac:link>'
+        "</ac:parameter></ac:structured-macro>"
+    )
+    assert [code for code, _ in codes(body)] == ["link-to-unexported-page"]
+    assert codes(body)[0][1].startswith("includes page 'Not Exported'")
+
+
+def test_anchor_link_that_no_heading_or_anchor_has_is_a_broken_anchor_warning() -> None:
+    body = (
+        "<h2>Setup</h2><p>"
+        '<ac:link ac:anchor="Setup"><ac:plain-text-link-body><![CDATA[ok]]>'
+        "</ac:plain-text-link-body></ac:link> "
+        '<ac:link ac:anchor="Nowhere"><ac:plain-text-link-body><![CDATA[bad]]>'
+        "</ac:plain-text-link-body></ac:link></p>"
+    )
+    assert codes(body) == [
+        ("broken-anchor", "links to anchor '#Nowhere', which no heading or anchor on the page has")
+    ]
+
+
+def test_body_that_is_not_xml_is_read_with_a_malformed_storage_warning() -> None:
+    assert codes("<p>Unclosed <strong>bold<p>next</p>") == [
+        (
+            "malformed-storage",
+            "the storage body is not well-formed XML; the recovering XML parser read it, so "
+            "some of its content may be missing",
+        )
+    ]
+    assert codes("<p>Fine <strong>bold</strong></p>") == []

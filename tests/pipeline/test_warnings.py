@@ -1,7 +1,8 @@
 """Every warning of an export names its page: in the logs, --summary-json and the state.
 
-The sample space has eight today: seven macros Confluence computes on view (each leaves a
-visible "not exported" placeholder) and one unknown macro. These tests run the real CLI against
+The sample space has 17: seven macros Confluence computes on view (each leaves a visible "not
+exported" placeholder), one unknown macro, and nine links to pages the export does not hold
+(blog posts, which are not exported by default, and archived or deleted pages). These tests run the real CLI against
 the sandbox over loopback HTTP.
 """
 
@@ -25,7 +26,7 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")} | {
     "PYTHONPATH": str(ROOT)
 }
 
-# (code, page title, macro) of every warning the sample export has.
+# (code, page title, what the message names) of every warning the sample export has.
 SAMPLE = sorted(
     [
         ("macro-not-exported", "Acme Handbook", "contentbylabel"),
@@ -36,8 +37,19 @@ SAMPLE = sorted(
         ("macro-not-exported", "Runbooks", "contentbylabel"),
         ("macro-not-exported", "Team rituals", "tasks-report-macro"),
         ("unknown-macro", "Partner integrations", "easy-heatmap"),
+        # blog posts (not exported by default), archived and deleted pages
+        ("link-to-unexported-page", "Acme Handbook", "Q4 2025 all-hands recap"),
+        ("link-to-unexported-page", "Engineering", "Introducing the new deploy pipeline"),
+        ("link-to-unexported-page", "Incident response", "Postmortem: checkout outage on 12 March"),
+        ("link-to-unexported-page", "Legacy build notes", "Deploy checklist (old)"),
+        ("link-to-unexported-page", "Legacy build notes", "Introducing the new deploy pipeline"),
+        ("link-to-unexported-page", "Release 2026.1", "Deploy checklist (old)"),
+        ("link-to-unexported-page", "Release notes", "Introducing the new deploy pipeline"),
+        ("link-to-unexported-page", "Tokyo office (東京オフィス)", "Welcome our Tokyo team!"),
+        ("link-to-unexported-page", "Travel and expenses", "Old expense rules (2022)"),
     ]
 )
+MORE = "more warning(s) of this kind (every one is listed by --summary-json)"
 
 
 @dataclass
@@ -84,13 +96,13 @@ def first(sample: tuple[SandboxHandle, Path]) -> Run:
 
 def test_summary_json_lists_every_warning_with_its_page_path_and_url(first: Run, sample):
     summary, folder = first.summary, sample[1]
-    assert summary["warnings"] == len(summary["warning_list"]) == 8
+    assert summary["warnings"] == len(summary["warning_list"]) == 17
     assert triples(summary) == SAMPLE
     for w in summary["warning_list"]:
         assert set(w) == {"code", "page_id", "title", "path", "url", "message"}
         assert w["page_id"].isdigit()
         assert (folder / "out" / w["path"]).is_file()
-        assert w["url"].endswith(f"/pages/{w['page_id']}/" + w["title"].replace(" ", "+"))
+        assert f"/wiki/spaces/{w['path'].split('/')[1].upper()}/pages/{w['page_id']}/" in w["url"]
     keys = [(w["path"], w["page_id"], w["code"], w["message"]) for w in summary["warning_list"]]
     assert keys == sorted(keys)
 
@@ -107,10 +119,8 @@ def test_text_log_names_each_warning_with_its_page_five_per_code_then_a_count(fi
             expected.append(
                 f"warning: [{code}] {w['title']} ({w['page_id']}, {w['path']}): {w['message']}"
             )
-    expected.append(
-        "warning: [macro-not-exported] 2 more warning(s) of this kind (every one is listed by "
-        "--summary-json)"
-    )
+    expected.append(f"warning: [link-to-unexported-page] 4 {MORE}")
+    expected.append(f"warning: [macro-not-exported] 2 {MORE}")
     assert sorted(lines) == sorted(expected)
     assert any("Partner integrations (" in line and "easy-heatmap" in line for line in lines)
 
@@ -131,22 +141,29 @@ def test_no_change_run_reports_the_warnings_of_the_pages_it_keeps(first: Run, sa
     assert sorted(again.warning_lines) == sorted(first.warning_lines)
 
 
-def test_github_format_emits_a_titled_annotation_per_shown_warning(first: Run, sample):
+def test_github_format_emits_titled_annotations_up_to_githubs_cap(first: Run, sample):
     run = cli_export(sample[1], "--log-format", "github")
-    annotations = [line for line in run.result.stderr.splitlines() if line.startswith("::warning")]
-    assert len(annotations) == 6  # five of macro-not-exported, one unknown-macro
-    assert (
+    lines = run.result.stderr.splitlines()
+    annotations = [line for line in lines if line.startswith("::warning")]
+    assert len(annotations) == 10  # 11 shown (5 + 5 + 1); GitHub shows 10 per step
+    assert all(line.startswith("::warning title=") for line in annotations)
+    shown = [line.split("::", 2)[2] for line in annotations]
+    shown += [line.removeprefix("warning: ") for line in lines if line.startswith("warning: [")]
+    assert sorted(shown) == sorted(line.removeprefix("warning: ") for line in first.warning_lines)
+    heatmap = next(line for line in lines if "easy-heatmap" in line)
+    assert heatmap in (
         "::warning title=unknown-macro%3A Partner integrations::[unknown-macro] Partner "
-        "integrations (65797, docs/eng/partner-integrations.md): unknown macro 'easy-heatmap'"
-    ) in annotations
-    assert "warning: [macro-not-exported] 2 more" in run.result.stderr
+        "integrations (65797, docs/eng/partner-integrations.md): unknown macro 'easy-heatmap'",
+        "warning: [unknown-macro] Partner integrations (65797, docs/eng/partner-integrations.md): "
+        "unknown macro 'easy-heatmap'",
+    )
 
 
 def test_json_log_summary_line_lists_the_warnings(first: Run, sample):
     run = cli_export(sample[1], "--log-format", "json")
     last = json.loads(run.result.stderr.splitlines()[-1])
     assert last["event"].startswith("summary:")
-    assert last["warnings"] == 8
+    assert last["warnings"] == 17
     assert last["warning_list"] == first.summary["warning_list"]
     assert json.loads(run.result.stdout)["warning_list"] == first.summary["warning_list"]
 
@@ -165,10 +182,7 @@ def test_more_than_five_pages_with_one_unknown_macro_print_five_and_a_count(tmp_
     assert len(unknown) == 8  # seven polls and the sample's easy-heatmap
     shown = [line for line in run.warning_lines if line.startswith("warning: [unknown-macro] ")]
     assert len(shown) == 6
-    assert shown[-1] == (
-        "warning: [unknown-macro] 3 more warning(s) of this kind (every one is listed by "
-        "--summary-json)"
-    )
+    assert shown[-1] == f"warning: [unknown-macro] 3 {MORE}"
     for line in shown[:5]:
         w = next(w for w in unknown if f"({w['page_id']}, {w['path']})" in line)
         assert (

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.escape import plain_markdown
-from exporter.convert.macros.links import page_ref
+from exporter.convert.macros.links import page_ref, unexported
 from exporter.convert.macros.placeholder import not_exported
 from exporter.convert.macros.registry import Macro, element, macro, parse_macro
 from exporter.convert.macros.tables import table_rows
@@ -122,6 +122,8 @@ def include(conv: StorageConverter, m: Macro) -> str:
         body = state.resolver.page_body(ref)
     if body is None:
         link = state.resolver.page(ref)
+        if not link.exported:
+            unexported(conv, ref, "includes")
         return "\n\n" + conv.emit.link("", link) + "\n\n"
     root = parse_storage(body)
     if m.name == "excerpt-include":
