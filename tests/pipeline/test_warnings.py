@@ -128,10 +128,7 @@ def test_text_log_names_each_warning_with_its_page_five_per_code_then_a_count(fi
 def test_placeholder_of_a_dropped_macro_is_visible_in_the_exported_page(first: Run, sample):
     page = (sample[1] / "out" / "docs" / "eng" / "architecture" / "index.md").read_text()
     assert '!!! info "Page Properties Report: not exported"' in page
-    assert (
-        "[View the page in Confluence](https://acme.atlassian.net/wiki/spaces/ENG/pages/65685/"
-        in page
-    )
+    assert "Confluence computes this content when the page is viewed" in page
 
 
 def test_no_change_run_reports_the_warnings_of_the_pages_it_keeps(first: Run, sample):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from exporter.convert.macros.registry import Macro
-from exporter.convert.resolve import Link
 from exporter.warnings import MACRO_NOT_EXPORTED
 
 if TYPE_CHECKING:
@@ -50,15 +49,15 @@ def display_name(name: str) -> str:
 
 
 def placeholder(conv: StorageConverter, label: str, why: str, *, inline: bool = False) -> str:
-    """``<label>: not exported`` as a callout (emphasis inline or in a cell), ``why`` as its
-    body, with a link to the page in Confluence when its address is known."""
+    """``<label>: not exported`` as a callout (emphasis inline or in a cell), ``why`` as its body.
+
+    No link to the page in Confluence: links into the export stay relative (the page's
+    ``source_url`` front matter, shown by the site, is that link).
+    """
     head = f"{label}: not exported"
     if inline or conv.state.cell or conv.state.plain:
         return f"*{conv.emit.escape(head)}*"
     body = conv.emit.escape(why)
-    if conv.state.base_url:
-        link = Link(href=conv.state.base_url, exported=False)
-        body += " " + conv.emit.link("View the page in Confluence", link) + "."
     nested = bool(conv.state.callout or conv.state.list_depth or conv.state.in_table)
     return "\n\n" + conv.emit.callout("info", head, body, None, nested) + "\n\n"
 
@@ -68,4 +67,5 @@ def not_exported(conv: StorageConverter, m: Macro) -> str:
     label = display_name(m.name)
     conv.state.warn(MACRO_NOT_EXPORTED, f"macro '{m.name}' ({label}) not exported: Confluence "
                     "computes it on view")  # fmt: skip
-    return placeholder(conv, label, "Confluence computes this content when the page is viewed.")
+    why = "Confluence computes this content when the page is viewed; open the page there to see it."
+    return placeholder(conv, label, why)
