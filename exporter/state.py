@@ -134,10 +134,11 @@ class PageRecord:
         data["links"] = tuple(data.get("links", ()))
         data["children"] = tuple(data.get("children", ()))
         data["attachments"] = tuple(AttachmentRecord(**a) for a in data.get("attachments", ()))
-        notes = (
-            (str(w.get("code", "")), str(w.get("message", ""))) for w in data.get("warnings", ())
-        )
-        data["warnings"] = for_page(notes, *(str(data.get(k, "")) for k in _PAGE_KEYS))
+        if data.get("warnings"):  # stored as code and message; the page's fields are the record's
+            notes = ((str(w.get("code", "")), str(w.get("message", ""))) for w in data["warnings"])
+            data["warnings"] = for_page(notes, *(str(data.get(k, "")) for k in _PAGE_KEYS))
+        else:
+            data.pop("warnings", None)
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
