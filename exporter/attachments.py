@@ -22,6 +22,7 @@ from exporter.models import Attachment, Page
 from exporter.scan import Scan
 from exporter.state import AttachmentRecord, PageRecord
 from exporter.walk import download_route, page_attachments
+from exporter.warnings import ATTACHMENT_CODES, MISSING_ATTACHMENT, for_page
 
 if TYPE_CHECKING:
     from exporter.pipeline import Run
@@ -94,9 +95,9 @@ class AttachmentDownloads:
         """Download a rendered page's attachments, then record the page (files are on disk)."""
         old = self.state.pages.get(record.id)
         kept = {a.filename: a for a in (old.attachments if old else ())}
-        atts = await self._attachments(record.id, wanted, kept)
-        files = (record.path, *(a.path for a in atts if a.path))
-        self.state.set_page(dataclasses.replace(record, attachments=atts, files=files))
+        notes: list[tuple[str, str]] = []
+        atts = await self._attachments(record.id, wanted, kept, notes)
+        self.state.set_page(_with_files(record, atts, notes))
         self.state.maybe_flush(FLUSH_EVERY_S)
 
     def stale_attachments(self, page_id: str) -> set[str]:
@@ -120,9 +121,9 @@ class AttachmentDownloads:
         listing = self.listing.get(page_id, {})
         kept = {a.filename: a for a in rec.attachments}
         self.writer.register_attachments(page_id, listing)
-        atts = await self._attachments(page_id, wanted, kept)
-        files = (rec.path, *(a.path for a in atts if a.path))
-        self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
+        notes: list[tuple[str, str]] = []
+        atts = await self._attachments(page_id, wanted, kept, notes)
+        self.state.set_page(_with_files(rec, atts, notes))
 
     async def extra_attachments(self, refs: set[tuple[str, str]]) -> None:
         """Attachments of other pages that rendered pages link to (``refs``: owner id, filename)."""
@@ -135,13 +136,18 @@ class AttachmentDownloads:
         for owner, names in by_owner.items():
             rec = self.state.pages[owner]
             kept = {a.filename: a for a in rec.attachments}
-            atts = await self._attachments(owner, names | set(kept), kept)
-            files = (rec.path, *(a.path for a in atts if a.path))
-            self.state.set_page(dataclasses.replace(rec, attachments=atts, files=files))
+            notes: list[tuple[str, str]] = []
+            atts = await self._attachments(owner, names | set(kept), kept, notes)
+            self.state.set_page(_with_files(rec, atts, notes))
 
     async def _attachments(
-        self, page_id: str, wanted: set[str], kept: dict[str, AttachmentRecord]
+        self,
+        page_id: str,
+        wanted: set[str],
+        kept: dict[str, AttachmentRecord],
+        notes: list[tuple[str, str]],
     ) -> tuple[AttachmentRecord, ...]:
+        """The page's attachment records once ``wanted`` are on disk; warnings go to ``notes``."""
         listing = self.listing.get(page_id, {})
         full = any(s.full for s in self.scans.values() if page_id in s.pages)
         jobs = []
@@ -154,10 +160,10 @@ class AttachmentDownloads:
                 if on_disk:
                     jobs.append(_done(kept[fn]))
                 else:
-                    self.run.summary.warnings += 1
-                    log.warning("Page %s links to attachment %r, which does not exist", page_id, fn)
+                    notes.append((MISSING_ATTACHMENT, f"links to attachment {fn!r}, which "
+                                  "Confluence does not have"))  # fmt: skip
                 continue
-            jobs.append(self._download(page_id, att, kept.get(fn)))
+            jobs.append(self._download(page_id, att, kept.get(fn), notes))
         results = await gather_all(jobs)
         return tuple(r for r in results if r is not None)
 
@@ -186,7 +192,11 @@ class AttachmentDownloads:
         return known.get(filename)
 
     async def _download(
-        self, page_id: str, att: Attachment, old: AttachmentRecord | None
+        self,
+        page_id: str,
+        att: Attachment,
+        old: AttachmentRecord | None,
+        notes: list[tuple[str, str]],
     ) -> AttachmentRecord | None:
         rel = f"docs/{self.writer.attachment_path(page_id, att.filename)}"
         if (
@@ -216,8 +226,8 @@ class AttachmentDownloads:
             raise  # the host is gone for every download: end the run, the next one resumes
         except (ApiError, OSError) as exc:
             if isinstance(exc, ApiError) and exc.status_code == 404 and await self._gone(att):
-                self.run.summary.warnings += 1
-                log.warning("Attachment %r of page %s is gone (404)", att.filename, page_id)
+                notes.append((MISSING_ATTACHMENT, f"links to attachment {att.filename!r}, which "
+                              "Confluence no longer has (its download answers 404)"))  # fmt: skip
                 return None
             page = Page(id=page_id, space_key="", title=f"attachment {att.filename}")
             self.run.fail(page, str(exc), attachment=True)
@@ -261,3 +271,13 @@ async def gather_all(aws: list[Any]) -> list[Any]:
 
 async def _done(value: AttachmentRecord) -> AttachmentRecord | None:
     return value
+
+
+def _with_files(
+    rec: PageRecord, atts: tuple[AttachmentRecord, ...], notes: list[tuple[str, str]]
+) -> PageRecord:
+    """``rec`` listing ``atts`` and their files; its attachment warnings replaced by ``notes``."""
+    files = (rec.path, *(a.path for a in atts if a.path))
+    kept = tuple(w for w in rec.warnings if w.code not in ATTACHMENT_CODES)
+    found = for_page(sorted(set(notes)), rec.id, rec.title, rec.path, rec.url)
+    return dataclasses.replace(rec, attachments=atts, files=files, warnings=kept + found)

@@ -202,12 +202,13 @@ class _StageProgress:
 
 
 def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> None:
-    from exporter.report import log_summary
+    from exporter.report import log_summary, log_warnings
 
     data = summary.as_dict()
     if summary_json is not None:
         summary_json.parent.mkdir(parents=True, exist_ok=True)
         summary_json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
+    log_warnings(summary.warning_list)  # each once, naming its page (shown unless -q)
     if state.log_format in ("json", "github"):
         log_summary(summary)  # JSON: always the last log line; GitHub: the step summary table
     if state.log_format == "json":

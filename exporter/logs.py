@@ -189,6 +189,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
         }
         data.update(_extras(record))
+        data.pop("annotate", None)  # a GitHub-format detail (exporter.report.log_warnings)
         if record.exc_text:
             data["exc"] = record.exc_text
         return json.dumps(data, default=str, ensure_ascii=False)
@@ -214,10 +215,23 @@ class GithubFormatter(logging.Formatter):
             props = f" title={_escape_property(title)}" if title else ""
             return f"::error{props}::{_escape_data(text)}"
         if record.levelno >= logging.WARNING:
-            return f"::warning::{_escape_data(text)}"
+            if getattr(record, "annotate", True) is False:  # past GitHub's annotation cap
+                return f"warning: {text}"
+            title = getattr(record, "title", None) or _warning_title(record)
+            props = f" title={_escape_property(title)}" if title else ""
+            return f"::warning{props}::{_escape_data(text)}"
         if record.levelno < logging.INFO:
             return f"::debug::{_escape_data(text)}"
         return text
+
+
+def _warning_title(record: logging.LogRecord) -> str:
+    """``<code>: <page title>`` for a page's warning (``exporter.report.log_warnings``)."""
+    code = getattr(record, "code", None)
+    if not code:
+        return ""
+    title = getattr(record, "page_title", None)
+    return f"{code}: {title}" if title else str(code)
 
 
 def _page_title(record: logging.LogRecord) -> str:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from exporter.warnings import PageWarning
+
 __all__ = [
     "Attachment",
     "ContentKind",
@@ -98,7 +100,7 @@ class ConvertedPage:
     markdown: str  # body only; the writer adds front matter
     front_matter: dict[str, object] = field(default_factory=dict)  # extra keys (page properties)
     attachments: frozenset[str] = frozenset()  # filenames of this page's attachments it references
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[PageWarning, ...] = ()  # path empty: the writer's stage knows it
 
 
 @dataclass(frozen=True, slots=True)

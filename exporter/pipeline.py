@@ -31,6 +31,7 @@ from exporter.scan import Scan, Scanner
 from exporter.state import STATE_DIR, State
 from exporter.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.walk import GoneSpace, Walker, build_tree
+from exporter.warnings import sort_warnings
 
 __all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
@@ -170,6 +171,9 @@ class Run:
                 finally:
                     if not refused:
                         self.state.save()
+        pages = self.state.pages.values()
+        self.summary.warning_list = sort_warnings(w for r in pages if r.path for w in r.warnings)
+        self.summary.warnings = len(self.summary.warning_list)
         self.summary.duration_s = time.monotonic() - started
         return self.summary
 

@@ -343,18 +343,19 @@ class Render:
             self.run.summary.pages_unchanged += 1
         else:
             self.run.summary.pages_exported += 1
-        self.run.summary.warnings += len(converted.warnings)
         own = {fn for owner, fn in refs if owner == page.id} | set(converted.attachments)
         self.extra_refs |= {(o, fn) for o, fn in refs if o != page.id}
         wanted = set(listing) if self.run.mode == "all" else own
         if self.run.mode == "none":
             wanted = set()
+        path = self._docs_path(e)
         record = PageRecord.from_page(
             page,
-            path=self._docs_path(e),
+            path=path,
             links=tuple(sorted(deps)),
             slot=e.position,
             children=e.children,
+            warnings=tuple(dataclasses.replace(w, path=path) for w in converted.warnings),
         )
         self.downloads.spawn(self.downloads.complete(record, wanted))
         self.done += 1

@@ -18,8 +18,19 @@ from typing import Any, Literal, TextIO
 import click
 
 from exporter.logs import _STANDARD_ATTRS, _STATE, _isatty, _stream, log, redact
+from exporter.warnings import PageWarning, condense
 
-__all__ = ["Progress", "log_summary", "progress", "summary_table", "write_step_summary"]
+__all__ = [
+    "GITHUB_ANNOTATIONS",
+    "Progress",
+    "log_summary",
+    "log_warnings",
+    "progress",
+    "summary_table",
+    "write_step_summary",
+]
+
+GITHUB_ANNOTATIONS = 10  # GitHub shows at most 10 warning annotations per step; the rest: lines
 
 
 def _as_dict(summary: Any) -> dict[str, Any]:
@@ -66,6 +77,12 @@ def summary_table(summary: Any, title: str = "Confluence export") -> str:
         lines += ["", "Failed:", ""]
         for failure in failures:
             lines.append(f"- {redact(_failure_text(failure))}")
+    warnings = [PageWarning.from_json(w) for w in data.get("warning_list") or []]
+    if warnings:
+        condensed = condense(warnings)
+        lines += ["", "Warnings:", ""]
+        lines += [f"- {redact(w.line())}" for w in condensed.shown]
+        lines += [f"- [{code}] {n} more" for code, n in condensed.more]
     return "\n".join(lines) + "\n"
 
 
@@ -92,6 +109,27 @@ def write_step_summary(summary: Any, env: Mapping[str, str] | None = None) -> bo
     with open(path, "a", encoding="utf-8") as out:
         out.write(summary_table(summary) + "\n")
     return True
+
+
+def log_warnings(warnings: list[PageWarning]) -> None:
+    """Log each warning once, naming its page: the first five of each code in full, then one
+    line per code with the count of the rest (all of them are in ``--summary-json``).
+
+    In GitHub format they are ``::warning title=<code>: <page>::`` annotations, at most
+    ``GITHUB_ANNOTATIONS`` of them; later ones are plain log lines.
+    """
+    condensed = condense(warnings)
+    for n, w in enumerate(condensed.shown):
+        extra = {"code": w.code, "page_id": w.page_id, "page_title": w.title, "path": w.path,
+                 "url": w.url, "annotate": n < GITHUB_ANNOTATIONS}  # fmt: skip
+        log.warning("%s", w.line(), extra=extra)
+    for code, count in condensed.more:
+        log.warning(
+            "[%s] %d more warning(s) of this kind (every one is listed by --summary-json)",
+            code,
+            count,
+            extra={"code": code, "more": count, "annotate": False},
+        )
 
 
 def log_summary(summary: Any) -> None:

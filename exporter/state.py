@@ -1,10 +1,11 @@
 """The export's memory between runs: ``OUT/.confluence-export/``.
 
 ``manifest.json`` records, per space, when its last change scan started, and per page what was
-exported (version, title, parent, position, labels, the files written, attachment versions and
-link dependencies), so an incremental run fetches only what changed and can rebuild the whole
-tree without listing every page. Storage bodies are cached compressed under ``bodies/`` so pages
-whose links change can be re-rendered without fetching them again.
+exported (version, title, parent, position, labels, the files written, attachment versions,
+link dependencies, its warnings), so an incremental run fetches only what changed, can rebuild
+the whole tree without listing every page, and reports the warnings of the pages it keeps.
+Storage bodies are cached compressed under ``bodies/`` so pages whose links change can be
+re-rendered without fetching them again.
 
 The manifest is only ever written atomically, and a page's record is set only after its file is
 written, so a killed run leaves a manifest that never claims a file that is not there.
@@ -26,6 +27,7 @@ from typing import Any, TextIO
 
 from exporter.errors import OutputError
 from exporter.models import Page
+from exporter.warnings import PageWarning, for_page
 
 __all__ = [
     "FORMAT",
@@ -76,6 +78,7 @@ class PageRecord:
     links: tuple[str, ...] = ()  # page ids and "SPACE:Title" keys this page's links depend on
     slot: int = 0  # 1-based place among its siblings in the docs folder (front matter order)
     children: tuple[str, ...] = ()  # keys listed under it in the docs folder, in order
+    warnings: tuple[PageWarning, ...] = ()  # what the last render (and downloads) warned about
 
     @classmethod
     def from_page(cls, page: Page, **extra: Any) -> PageRecord:
@@ -119,6 +122,8 @@ class PageRecord:
         data["attachments"] = [
             {name: getattr(a, name) for name in _ATTACHMENT_FIELDS} for a in self.attachments
         ]
+        if self.warnings:  # absent when none: the records of clean pages stay as they were
+            data["warnings"] = [{"code": w.code, "message": w.message} for w in self.warnings]
         return data
 
     @classmethod
@@ -129,11 +134,18 @@ class PageRecord:
         data["links"] = tuple(data.get("links", ()))
         data["children"] = tuple(data.get("children", ()))
         data["attachments"] = tuple(AttachmentRecord(**a) for a in data.get("attachments", ()))
+        if data.get("warnings"):  # stored as code and message; the page's fields are the record's
+            notes = ((str(w.get("code", "")), str(w.get("message", ""))) for w in data["warnings"])
+            data["warnings"] = for_page(notes, *(str(data.get(k, "")) for k in _PAGE_KEYS))
+        else:
+            data.pop("warnings", None)
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord) if f.name != "attachments")
+_NESTED = ("attachments", "warnings")
+_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord) if f.name not in _NESTED)
+_PAGE_KEYS = ("id", "title", "path", "url")  # what a stored warning takes from its record
 _ATTACHMENT_FIELDS = tuple(f.name for f in dataclasses.fields(AttachmentRecord))
 
 

@@ -11,7 +11,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Literal
 
-__all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn"]
+from exporter.warnings import PageWarning
+
+__all__ = ["ExportSummary", "Failure", "PageWarning", "PlanItem", "ProgressFn"]
 
 ProgressFn = Callable[[str, int, int | None], None]  # (stage, done, total)
 
@@ -42,7 +44,12 @@ class PlanItem:
 
 @dataclasses.dataclass
 class ExportSummary:
-    """The run's counts (CONTRACT ``--summary-json``), its failures and what it changed."""
+    """The run's counts (CONTRACT ``--summary-json``), its failures and what it changed.
+
+    ``warning_list`` describes the output as it stands after the run: the warnings of every
+    page the docs folder holds, the ones this run rendered and the ones it kept unchanged, so a
+    resumed or a no-change run reports the same list as the full export it equals.
+    """
 
     pages_exported: int = 0
     pages_unchanged: int = 0
@@ -57,7 +64,8 @@ class ExportSummary:
     retries: int = 0
     points: int = 0
     duration_s: float = 0.0
-    warnings: int = 0
+    warnings: int = 0  # len(warning_list): CONTRACT keeps the count an integer
+    warning_list: list[PageWarning] = dataclasses.field(default_factory=list)
     failures: list[Failure] = dataclasses.field(default_factory=list)
     plan: list[PlanItem] = dataclasses.field(default_factory=list)
     dry_run: bool = False
@@ -83,6 +91,7 @@ class ExportSummary:
             "points": self.points,
             "duration_s": round(self.duration_s, 3),
             "warnings": self.warnings,
+            "warning_list": [w.to_json() for w in self.warning_list],
             "failures": [dataclasses.asdict(f) for f in self.failures],
             "dry_run": self.dry_run,
             "plan": [dataclasses.asdict(p) for p in self.plan],

@@ -22,6 +22,7 @@ from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, T
 from exporter.convert.state import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK, ConversionState
 from exporter.errors import ConfigError
 from exporter.models import ConvertedPage, Page
+from exporter.warnings import BROKEN_ANCHOR, PageWarning
 
 __all__ = [
     "FLAVORS",
@@ -30,6 +31,7 @@ __all__ = [
     "PageRef",
     "Resolver",
     "TreeItem",
+    "convert_body",
     "convert_many",
     "convert_page",
     "convert_storage",
@@ -54,19 +56,30 @@ def convert_page(page: Page, *, flavor: str, resolver: Resolver) -> ConvertedPag
         kind="blogpost" if page.kind == "blogpost" else "page",
     )
     markdown, state = _convert(page.body or "", flavor, resolver, ref, page.url)
+    warnings = tuple(
+        PageWarning(code, message, page_id=page.id, title=page.title, url=page.url)
+        for code, message in state.warnings
+    )
     return ConvertedPage(
         page=page,
         markdown=markdown,
         front_matter=dict(state.front_matter),
         attachments=frozenset(state.attachments),
-        warnings=tuple(state.warnings),
+        warnings=warnings,
     )
 
 
 def convert_storage(storage: str, *, flavor: str = "gfm", resolver: Resolver | None = None) -> str:
     """Markdown of a storage body; offline links when no resolver is given."""
-    markdown, _ = _convert(storage, flavor, resolver or OfflineResolver(), None)
-    return markdown
+    return convert_body(storage, flavor=flavor, resolver=resolver)[0]
+
+
+def convert_body(
+    storage: str, *, flavor: str = "gfm", resolver: Resolver | None = None
+) -> tuple[str, tuple[PageWarning, ...]]:
+    """Markdown of a storage body and its warnings (without a page: ids and paths empty)."""
+    markdown, state = _convert(storage, flavor, resolver or OfflineResolver(), None)
+    return markdown, tuple(PageWarning(code, message) for code, message in state.warnings)
 
 
 def convert_many(
@@ -206,4 +219,7 @@ def _anchor_href(
             if _NOT_WORD.sub("", text).lower() in wanted - {""}:
                 target = ident
                 break
+        else:
+            state.warn(BROKEN_ANCHOR, f"links to anchor '#{name}', which no heading or anchor "
+                       "on the page has")  # fmt: skip
     return emitter.fragment(target)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from exporter.convert import FLAVORS, convert_storage
+from exporter.convert import FLAVORS, convert_body
 from exporter.errors import ConfigError
 
 __all__ = ["convert_command", "read_source"]
@@ -50,6 +50,13 @@ def read_source(source: str | None) -> str:
     help="Markdown dialect to write.",
 )
 def convert_command(source: str | None, flavor: str) -> None:
-    """Convert a storage-format body (a page's XHTML) to Markdown on stdout, without network."""
-    markdown = convert_storage(read_source(source), flavor=flavor)
+    """Convert a storage-format body (a page's XHTML) to Markdown on stdout, without network.
+
+    Warnings (unknown macros, macros Confluence computes on view) go to stderr, one line each.
+    """
+    markdown, warnings = convert_body(read_source(source), flavor=flavor)
     click.echo(markdown, nl=False)
+    quiet = getattr(click.get_current_context().find_root().obj, "quiet", False)
+    if not quiet:
+        for warning in warnings:
+            click.echo(f"warning: {warning.line()}", err=True)

@@ -18,6 +18,7 @@ from exporter.convert.blocks import finish_inline, join_blocks, quote_lines
 from exporter.convert.inline import InlineMarks
 from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.state import BREAK, PARAGRAPH, ConversionState
+from exporter.warnings import MALFORMED_STORAGE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -70,8 +71,12 @@ class StorageConverter(InlineMarks, MarkdownConverter):
 
     # --- driving ------------------------------------------------------------------------------
     def convert(self, html: str) -> str:
-        """Markdown of a storage body (the page's own or an included one)."""
-        return self.children(parse_storage(html))
+        """Markdown of a page's storage body; one that is not XML is read anyway, with a warning."""
+        return self.children(parse_storage(html, self._recovered))
+
+    def _recovered(self, parser: str) -> None:
+        self.state.warn(MALFORMED_STORAGE, f"the storage body is not well-formed XML; {parser} "
+                        "read it, so some of its content may be missing")  # fmt: skip
 
     def node(self, el: etree._Element) -> str:
         """Markdown of one element and its subtree (its tail excluded)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html.entities
 import re
+from collections.abc import Callable
 from typing import cast
 from xml.etree import ElementTree
 
@@ -78,12 +79,12 @@ def _entities(text: str) -> str:
     return _BARE_AMP.sub("&amp;", text)
 
 
-def parse_storage(storage: str) -> etree._Element:
+def parse_storage(storage: str, on_recover: Callable[[str], None] | None = None) -> etree._Element:
     """Parse a storage-format body into a ``root`` element holding its top-level nodes.
 
     Never raises on malformed input: strict XML first, then lxml's recovering parser, then the
     HTML parser (where ``ac:``/``ri:`` names stay literal; :func:`tag_of` and :func:`attr`
-    accept both forms).
+    accept both forms). ``on_recover`` hears which fallback read a body that is not XML.
     """
     text = _prepare(storage)
     wrapped = _ROOT_OPEN + text + "</root>"
@@ -97,9 +98,13 @@ def parse_storage(storage: str) -> etree._Element:
     try:
         root = etree.fromstring(wrapped, _RECOVER)
         if root is not None:
+            if on_recover is not None:
+                on_recover("the recovering XML parser")
             return root
     except etree.XMLSyntaxError:
         pass
+    if on_recover is not None:
+        on_recover("the HTML parser")
     body = lxml_html.fromstring("<div>" + text + "</div>", parser=_HTML)
     return body
 

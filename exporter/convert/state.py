@@ -29,7 +29,7 @@ class ConversionState:
     resolver: Resolver
     page: PageRef | None = None
     base_url: str = ""  # the page's web URL: relative links in the body resolve against it
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
     attachments: set[str] = field(default_factory=set)
     front_matter: dict[str, object] = field(default_factory=dict)
     headings: list[tuple[int, str]] = field(default_factory=list)
@@ -50,7 +50,7 @@ class ConversionState:
     in_table: int = 0  # inside an HTML table's cell
     plain: int = 0  # rendering a page property's value for front matter: text, no decoration
 
-    def warn(self, message: str) -> None:
-        """Record a warning once (the run summary counts them)."""
-        if message not in self.warnings:
-            self.warnings.append(message)
+    def warn(self, code: str, message: str) -> None:
+        """Record a warning once per page (codes: ``exporter.warnings``)."""
+        if (code, message) not in self.warnings:
+            self.warnings.append((code, message))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from exporter.cli import main
+from exporter.cli import cli, main
 from exporter.convert.command import convert_command
 from exporter.errors import ConfigError
 
@@ -70,3 +70,27 @@ def test_cli_convert_exits_2_with_a_one_line_error(
         f"Error: Cannot read {missing}: No such file or directory. "
         "Give a readable file, or '-' to read stdin.\n"
     )
+
+
+def test_convert_prints_each_warning_on_stderr_and_only_markdown_on_stdout() -> None:
+    body = (
+        '<ac:structured-macro ac:name="detailssummary"/>'
+        '<ac:structured-macro ac:name="acme-poll"/><p>Text.</p>'
+    )
+    result = CliRunner().invoke(convert_command, ["--flavor", "mkdocs"], input=body)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: [macro-not-exported] macro 'detailssummary' (Page Properties Report) not "
+        "exported: Confluence computes it on view",
+        "warning: [unknown-macro] unknown macro 'acme-poll'",
+    ]
+    assert "warning:" not in result.stdout
+    assert '!!! info "Page Properties Report: not exported"' in result.stdout
+
+
+def test_convert_quiet_keeps_warnings_off_stderr() -> None:
+    body = '<ac:structured-macro ac:name="acme-poll"/>'
+    result = CliRunner().invoke(cli, ["-q", "convert"], input=body)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert "acme-poll macro: not exported" in result.stdout

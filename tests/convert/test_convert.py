@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown as python_markdown
 import pytest
 
@@ -95,7 +97,9 @@ def test_deeply_nested_lists_keep_their_text() -> None:
 def test_unknown_macro_keeps_body_names_it_in_a_comment_and_warns() -> None:
     result = convert_page(page(panel("foo-widget")), flavor="gfm", resolver=WorldResolver())
     assert result.markdown == "<!-- confluence macro: foo-widget -->\n\nBody\n"
-    assert result.warnings == ("unknown macro 'foo-widget'",)
+    assert [(w.code, w.message, w.page_id, w.title) for w in result.warnings] == [
+        ("unknown-macro", "unknown macro 'foo-widget'", "100", "Current")
+    ]
 
 
 def test_unknown_macro_comment_is_jsx_in_docusaurus() -> None:
@@ -374,3 +378,79 @@ def test_table_rows_and_cells_outside_a_table_become_paragraphs(flavor: str) -> 
 
 def test_video_element_keeps_its_fallback_text() -> None:
     assert convert_storage('<p>a</p><video src="x.mp4">clip</video>') == "a\n\nclip\n"
+
+
+@pytest.mark.parametrize("flavor", ["gfm", "mkdocs", "docusaurus", "obsidian"])
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ('<ac:structured-macro ac:name="detailssummary"/>', "Page Properties Report"),
+        ('<ac:structured-macro ac:name="recently-updated"/>', "Recently Updated"),
+        ('<ac:structured-macro ac:name="acme-poll"/>', "acme-poll macro"),
+        ('<p>Vote: <ac:structured-macro ac:name="acme-poll"/></p>', "acme-poll macro"),
+    ],
+)
+def test_dropped_macro_leaves_visible_placeholder_not_only_a_comment(
+    body: str, label: str, flavor: str
+) -> None:
+    page_ = Page(id="7", space_key="ENG", title="Status", body=body, url="https://x.test/p/7")
+    result = convert_page(page_, flavor=flavor, resolver=WorldResolver())
+    visible = re.sub(r"<!--.*?-->|\{/\*.*?\*/\}", "", result.markdown, flags=re.S)
+    assert f"{label}: not exported" in visible
+    assert len(result.warnings) == 1
+    warning = result.warnings[0]
+    assert (warning.page_id, warning.title, warning.url) == ("7", "Status", "https://x.test/p/7")
+    assert "https://x.test/p/7" not in visible  # links into the export stay relative
+
+
+def codes(body: str) -> list[tuple[str, str]]:
+    result = convert_page(page(body), flavor="gfm", resolver=WorldResolver())
+    return [(w.code, w.message) for w in result.warnings]
+
+
+def test_link_to_a_page_outside_the_export_is_a_warning_naming_the_target() -> None:
+    body = (
+        '<p><ac:link><ri:page ri:content-title="Not Exported" ri:space-key="OPS"/></ac:link> '
+        '<ac:link><ri:page ri:content-title="Shared Snippet"/></ac:link></p>'
+    )
+    assert codes(body) == [
+        (
+            "link-to-unexported-page",
+            "links to page 'Not Exported' in space OPS, which is not exported; the link goes "
+            "to Confluence",
+        )
+    ]
+
+
+def test_include_of_a_page_outside_the_export_is_a_warning() -> None:
+    body = (
+        '<ac:structured-macro ac:name="include"><ac:parameter ac:name="">'
+        '<ac:link><ri:page ri:content-title="Not Exported"/></ac:link>'
+        "</ac:parameter></ac:structured-macro>"
+    )
+    assert [code for code, _ in codes(body)] == ["link-to-unexported-page"]
+    assert codes(body)[0][1].startswith("includes page 'Not Exported'")
+
+
+def test_anchor_link_that_no_heading_or_anchor_has_is_a_broken_anchor_warning() -> None:
+    body = (
+        "<h2>Setup</h2><p>"
+        '<ac:link ac:anchor="Setup"><ac:plain-text-link-body><![CDATA[ok]]>'
+        "</ac:plain-text-link-body></ac:link> "
+        '<ac:link ac:anchor="Nowhere"><ac:plain-text-link-body><![CDATA[bad]]>'
+        "</ac:plain-text-link-body></ac:link></p>"
+    )
+    assert codes(body) == [
+        ("broken-anchor", "links to anchor '#Nowhere', which no heading or anchor on the page has")
+    ]
+
+
+def test_body_that_is_not_xml_is_read_with_a_malformed_storage_warning() -> None:
+    assert codes("<p>Unclosed <strong>bold<p>next</p>") == [
+        (
+            "malformed-storage",
+            "the storage body is not well-formed XML; the recovering XML parser read it, so "
+            "some of its content may be missing",
+        )
+    ]
+    assert codes("<p>Fine <strong>bold</strong></p>") == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from exporter.models import Page
 from exporter.state import AttachmentRecord, PageRecord, SpaceRecord, State
+from exporter.warnings import PageWarning
 
 
 def test_manifest_round_trips_pages_spaces_users_and_managed_files(tmp_path: Path):
@@ -106,3 +107,34 @@ def test_on_linux_only_the_output_file_system_is_synced_not_every_disk(tmp_path:
 
 def _names(journal: Path, page_id: str) -> bool:
     return journal.exists() and f'"id": "{page_id}"' in journal.read_text()
+
+
+def test_page_warnings_round_trip_through_manifest_and_journal_and_name_their_page(
+    tmp_path: Path,
+):
+    warned = PageRecord(
+        id="7",
+        space_key="ENG",
+        title="Design",
+        path="docs/eng/design.md",
+        url="https://x.test/wiki/spaces/ENG/pages/7",
+        warnings=(
+            PageWarning("unknown-macro", "unknown macro 'poll'", "7", "Design",
+                        "docs/eng/design.md", "https://x.test/wiki/spaces/ENG/pages/7"),
+        ),
+    )  # fmt: skip
+    clean = PageRecord(id="8", space_key="ENG", title="Clean", path="docs/eng/clean.md")
+    assert "warnings" not in clean.to_json()  # records of clean pages keep their old form
+    assert warned.to_json()["warnings"] == [
+        {"code": "unknown-macro", "message": "unknown macro 'poll'"}
+    ]
+    state = State(out=tmp_path)
+    state.set_page(clean)
+    state.save()
+    state.set_page(warned)
+    state.flush_journal()  # the killed run's form: the journal holds the warned page
+    loaded = State.load(tmp_path)
+    assert loaded.pages["7"] == warned
+    assert loaded.pages["8"].warnings == ()
+    state.save()
+    assert State.load(tmp_path).pages["7"].warnings == warned.warnings

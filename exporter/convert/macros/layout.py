@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.escape import plain_markdown
-from exporter.convert.macros.links import page_ref
+from exporter.convert.macros.links import page_ref, unexported
+from exporter.convert.macros.placeholder import not_exported
 from exporter.convert.macros.registry import Macro, element, macro, parse_macro
 from exporter.convert.macros.tables import table_rows
 from exporter.convert.parse import names, parse_storage, plain_text, tag_of
@@ -121,6 +122,8 @@ def include(conv: StorageConverter, m: Macro) -> str:
         body = state.resolver.page_body(ref)
     if body is None:
         link = state.resolver.page(ref)
+        if not link.exported:
+            unexported(conv, ref, "includes")
         return "\n\n" + conv.emit.link("", link) + "\n\n"
     root = parse_storage(body)
     if m.name == "excerpt-include":
@@ -208,6 +211,5 @@ _DYNAMIC = (
 
 @macro(*_DYNAMIC)
 def dynamic(conv: StorageConverter, m: Macro) -> str:
-    """Macros Confluence computes on view: a comment says what was there."""
-    conv.state.warn(f"dynamic macro '{m.name}' has no static equivalent; left as a comment")
-    return "\n\n" + conv.emit.comment(f"confluence macro: {m.name}") + "\n\n"
+    """Macros Confluence computes on view: a visible placeholder says what was there."""
+    return not_exported(conv, m)

@@ -16,6 +16,7 @@ from exporter.convert.macros.registry import Macro, element, macro
 from exporter.convert.parse import attr, plain_text, tag_of
 from exporter.convert.resolve import Link, PageRef
 from exporter.convert.state import ANCHOR_MARK
+from exporter.warnings import LINK_TO_UNEXPORTED_PAGE
 
 if TYPE_CHECKING:
     from exporter.convert.converter import StorageConverter
@@ -28,6 +29,7 @@ __all__ = [
     "page_ref",
     "resolve_target",
     "same_page",
+    "unexported",
 ]
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp")
@@ -85,6 +87,14 @@ def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link 
     return None if climbs else link
 
 
+def unexported(conv: StorageConverter, ref: PageRef, verb: str) -> None:
+    """Warn that the page ``verb``s (links to, includes) a page this export does not hold."""
+    what = f"page {ref.title!r}" if ref.title else f"page {ref.page_id}"
+    space = f" in space {ref.space_key}" if ref.space_key else ""
+    conv.state.warn(LINK_TO_UNEXPORTED_PAGE, f"{verb} {what}{space}, which is not exported; "
+                    "the link goes to Confluence")  # fmt: skip
+
+
 def same_page(anchor: str) -> Link:
     """A link to an anchor on this page; matched to an anchor macro or heading at the end."""
     return Link(f"#{ANCHOR_MARK}{anchor}{ANCHOR_MARK}", True, anchor)
@@ -110,7 +120,10 @@ def resolve_target(
     tag = tag_of(target)
     ref = page_ref(target)
     if ref is not None:
-        return resolver.page(ref, anchor)
+        link = resolver.page(ref, anchor)
+        if not link.exported:
+            unexported(conv, ref, "links to")
+        return link
     if tag == "ri:attachment":
         return attachment_link(conv, attr(target, "ri:filename") or "", _owner(target))
     if tag == "ri:user":

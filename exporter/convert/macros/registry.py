@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.parse import attr, plain_text, tag_of
+from exporter.warnings import UNKNOWN_MACRO
 
 if TYPE_CHECKING:
     from exporter.convert.converter import StorageConverter
@@ -108,21 +109,28 @@ def unknown_element(conv: StorageConverter, el: etree._Element) -> str:
 
 
 def unknown_macro(conv: StorageConverter, m: Macro) -> str:
-    """An unknown macro: its name in a comment, its body kept, a warning recorded."""
+    """An unknown macro: its body kept under a comment naming it, a warning recorded; one with
+    nothing to keep leaves a visible placeholder instead."""
     from exporter.convert.converter import is_block
+    from exporter.convert.macros.placeholder import display_name, placeholder
 
-    conv.state.warn(f"unknown macro '{m.name or '?'}'")
-    note = conv.emit.comment(f"confluence macro: {m.name or '?'}")
+    name = m.name or "?"
+    conv.state.warn(UNKNOWN_MACRO, f"unknown macro '{name}'")
+    note = conv.emit.comment(f"confluence macro: {name}")
     plain = (m.plain or "").strip("\n")
+    why = "The exporter has no rendering for this macro."
     if not is_block(m.el) or conv.state.cell:
         if m.body is not None:
             inner = conv.inline(m.body)
         else:
             inner = conv.code_span(" ".join(plain.split())) if plain.strip() else ""
+        if not inner.strip():
+            return placeholder(conv, display_name(name), why, inline=True)
         return f"{note} {inner}".rstrip()
     if m.body is not None:
         body = conv.children(m.body).strip("\n")
-        return f"\n\n{note}\n\n{body}\n\n" if body else f"\n\n{note}\n\n"
-    if plain.strip():
+        if body:
+            return f"\n\n{note}\n\n{body}\n\n"
+    elif plain.strip():
         return f"\n\n{note}\n\n" + conv.emit.code_block(plain, "") + "\n\n"
-    return f"\n\n{note}\n\n"
+    return placeholder(conv, display_name(name), why)
