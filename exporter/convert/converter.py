@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     Handler = Callable[["StorageConverter", etree._Element], str]
 
-__all__ = ["BLOCK_TAGS", "StorageConverter"]
+__all__ = ["BLOCK_TAGS", "FILE_MACROS", "StorageConverter", "is_block"]
 
 BLOCK_TAGS = names(
     "p div section article aside header footer main nav figure figcaption blockquote pre ul ol "
@@ -38,6 +38,8 @@ INLINE_MACROS = names(
     "profile-picture profile cheese eazy-math-inline easy-math-inline mathinline math-inline "
     "mathjax-inline"
 )
+# File embeds flow with the text inside a paragraph and are blocks of their own outside one.
+FILE_MACROS = names("view-file viewfile viewpdf viewdoc viewxls viewppt multimedia widget")
 _WS = re.compile(r"[\t\r\n ]+")
 _CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 _NON_TAG = ("", "#comment")
@@ -50,8 +52,13 @@ def is_block(el: etree._Element | None) -> bool:
     tag = tag_of(el)
     if tag in BLOCK_TAGS:
         return True
+    if tag == "ac:image":
+        # An image outside a paragraph is a block of its own (Cloud's editor writes them so).
+        parent = el.getparent()
+        return parent is not None and tag_of(parent) not in _INLINE_PARENTS
     if tag == "ac:structured-macro" or tag == "ac:macro":
-        if (attr(el, "ac:name") or "").lower() in INLINE_MACROS:
+        name = (attr(el, "ac:name") or "").lower()
+        if name in INLINE_MACROS and name not in FILE_MACROS:
             return False
         # A macro inside a paragraph or inline markup flows with the text around it.
         parent = el.getparent()

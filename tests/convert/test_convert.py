@@ -117,7 +117,9 @@ def test_page_properties_become_a_table_and_front_matter_keys() -> None:
         "due_date": "2026-12-01",
         "property_title": "x",
     }
-    assert "| **Owner** | Alice |" in result.markdown
+    # A key/value table has no header row: its rows stay data, the keys row headers.
+    assert "<tr>\n<th>Owner</th>\n<td>Alice</td>\n</tr>" in result.markdown
+    assert "|  |" not in result.markdown
 
 
 def test_only_the_current_pages_referenced_attachments_are_reported() -> None:

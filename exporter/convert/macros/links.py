@@ -215,11 +215,30 @@ def ac_image(conv: StorageConverter, el: etree._Element) -> str:
         return ""
     alt = attr(el, "ac:alt") or filename.rsplit(".", 1)[0]
     image = conv.emit.image(link, alt, attr(el, "ac:title"), attr(el, "ac:width"))
+    inline = conv.state.cell or conv.state.heading
     if not caption:
-        return image
-    if conv.state.cell or conv.state.heading:
+        return _alone(conv, el, image)
+    if inline:
         return f"{image} {caption}"
     return f"\n\n{image}\n\n*{caption}*\n\n"
+
+
+def _alone(conv: StorageConverter, el: etree._Element, markdown: str) -> str:
+    """An embed outside a paragraph as its own block, so stacked embeds never share a line;
+    inside a paragraph, a space from an embed right before it."""
+    from exporter.convert.converter import is_block
+
+    if not markdown or conv.state.cell or conv.state.heading:
+        return markdown
+    if is_block(el):
+        return f"\n\n{markdown}\n\n"
+    previous = el.getprevious()
+    if previous is not None and not previous.tail and tag_of(previous) in _EMBEDS:
+        return " " + markdown
+    return markdown
+
+
+_EMBEDS = frozenset({"ac:image", "ac:structured-macro", "ac:macro"})
 
 
 @macro("anchor")
@@ -239,11 +258,13 @@ def jira(conv: StorageConverter, m: Macro) -> str:
     server = m.param("server")
     if key:
         url = conv.state.resolver.jira(key, server)
-        return conv.emit.link(conv.emit.escape(key), Link(url, False, key))
+        text = conv.emit.escape(key)
+        return conv.emit.link(text, Link(url, False, key)) if url else text
     query = m.param("jqlQuery") or m.param("")
     if query:
         url = conv.state.resolver.jira_query(query, server)
-        return "Jira issues: " + conv.emit.link(conv.code_span(query), Link(url, False, query))
+        shown = conv.code_span(query)
+        return "Jira issues: " + (conv.emit.link(shown, Link(url, False, query)) if url else shown)
     address = m.param("url")
     link = external(conv, address) if address else None
     if link is not None:
@@ -259,14 +280,25 @@ def view_file(conv: StorageConverter, m: Macro) -> str:
     if holder is not None:
         target = next((c for c in holder.iter() if tag_of(c) == "ri:attachment"), None)
     if target is None:
-        url = m.param("url") or m.param("")
+        url = _url_param(m, "url", "")
         link = external(conv, url) if url and "://" in url else None
-        return conv.emit.link("", link) if link is not None else ""
+        return _alone(conv, m.el, conv.emit.link("", link) if link is not None else "")
     filename = attr(target, "ri:filename") or ""
     link = attachment_link(conv, filename, _owner(target))
     if filename.lower().endswith(_IMAGE_EXTENSIONS):
-        return conv.emit.image(link, filename)
-    return conv.emit.link(conv.emit.escape(filename), link)
+        return _alone(conv, m.el, conv.emit.image(link, filename))
+    return _alone(conv, m.el, conv.emit.link(conv.emit.escape(filename), link))
+
+
+def _url_param(m: Macro, *keys: str) -> str | None:
+    """A URL parameter: its text, or the ``ri:url`` inside it (the widget macro stores that)."""
+    holder = _param_el(m, *keys)
+    if holder is None:
+        return None
+    ri_url = next((c for c in holder.iter() if tag_of(c) == "ri:url"), None)
+    if ri_url is not None and attr(ri_url, "ri:value"):
+        return (attr(ri_url, "ri:value") or "").strip()
+    return m.param(attr(holder, "ac:name") or "")
 
 
 def _param_el(m: Macro, *keys: str) -> etree._Element | None:
