@@ -170,8 +170,16 @@ def _heading_ids(state: ConversionState, emitter: Emitter) -> list[tuple[int, st
 def _toc(
     state: ConversionState, emitter: Emitter, headings: list[tuple[int, str, str]], index: int
 ) -> str:
-    low, high = state.tocs[index]
-    entries = [(lvl, text, ident) for lvl, text, ident in headings if low <= lvl <= high and text]
+    low, high, include, exclude = state.tocs[index]
+    # Confluence matches the whole heading text (Java's Pattern.matches).
+    entries = [
+        (lvl, text, ident)
+        for lvl, text, ident in headings
+        if low <= lvl <= high
+        and text
+        and (include is None or re.fullmatch(include, text))
+        and not (exclude is not None and re.fullmatch(exclude, text))
+    ]
     if not entries:
         return ""
     base = min(level for level, _, _ in entries)

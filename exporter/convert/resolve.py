@@ -44,6 +44,8 @@ class TreeItem:
     title: str
     link: Link
     children: tuple[TreeItem, ...] = ()
+    created: str = ""  # ISO 8601, for the children macro's sort=creation
+    updated: str = ""  # ISO 8601, for sort=modified
 
 
 class Resolver(Protocol):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from exporter.convert import FLAVORS, convert_storage
+from exporter.convert import FLAVORS, Link, PageRef, TreeItem, convert_storage
 from exporter.site.markdown import MarkdownRenderer
 from exporter.site.sanitize import clean
+from tests.convert.world import WorldResolver
 
 HEADERLESS = (
     "<table><tbody><tr><td><p>Region</p></td><td><p>eu-west-1</p></td></tr>"
@@ -90,3 +91,89 @@ def test_obsidian_image_embed_keeps_its_alt_text() -> None:
     body = '<ac:image ac:alt="Org chart"><ri:attachment ri:filename="org.svg"/></ac:image>'
     markdown = convert_storage(body, flavor="obsidian")
     assert markdown == "![[attachments/org.svg|Org chart]]\n"
+
+
+def toc(*params: tuple[str, str]) -> str:
+    inner = "".join(f'<ac:parameter ac:name="{k}">{v}</ac:parameter>' for k, v in params)
+    return f'<ac:structured-macro ac:name="toc">{inner}</ac:structured-macro>'
+
+
+HEADINGS = "<h1>Top</h1><h2>Setup</h2><h3>Install</h3><h4>Deep</h4><h2>Appendix A</h2>"
+
+
+def test_toc_honours_min_and_max_level() -> None:
+    markdown = convert_storage(toc(("minLevel", "2"), ("maxLevel", "3")) + HEADINGS)
+    listed = markdown.split("\n\n")[0]
+    assert listed == "- [Setup](#setup)\n  - [Install](#install)\n- [Appendix A](#appendix-a)"
+
+
+def test_toc_exclude_and_include_match_the_whole_heading_as_regular_expressions() -> None:
+    excluded = convert_storage(toc(("exclude", "Appendix.*|Deep")) + HEADINGS).split("\n\n")[0]
+    assert "Appendix" not in excluded and "Deep" not in excluded and "[Setup]" in excluded
+    included = convert_storage(toc(("include", "S.*")) + HEADINGS).split("\n\n")[0]
+    assert included == "- [Setup](#setup)"
+
+
+def test_toc_with_an_invalid_pattern_lists_every_heading_and_warns() -> None:
+    from exporter.convert import convert_page
+    from exporter.models import Page
+
+    page = Page(id="1", space_key="ENG", title="T", body=toc(("exclude", "(")) + HEADINGS)
+    result = convert_page(page, flavor="gfm", resolver=WorldResolver())
+    assert "[Appendix A]" in result.markdown
+    assert any("toc exclude pattern" in str(w) for w in result.warnings)
+
+
+def children(*params: tuple[str, str]) -> str:
+    inner = "".join(f'<ac:parameter ac:name="{k}">{v}</ac:parameter>' for k, v in params)
+    return f'<ac:structured-macro ac:name="children">{inner}</ac:structured-macro>'
+
+
+class DatedWorld(WorldResolver):
+    def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]:
+        return (
+            TreeItem(
+                "beta", Link("beta.md", True, "beta"), created="2024-03-01", updated="2024-01-01"
+            ),
+            TreeItem(
+                "Alpha", Link("alpha.md", True, "Alpha"), created="2024-02-01", updated="2025-01-01"
+            ),
+            TreeItem(
+                "gamma", Link("gamma.md", True, "gamma"), created="2024-01-01", updated="2024-06-01"
+            ),
+        )
+
+
+def titles(markdown: str) -> list[str]:
+    return [line.split("[", 1)[1].split("]", 1)[0] for line in markdown.splitlines() if "[" in line]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ((), ["beta", "Alpha", "gamma"]),
+        ((("sort", "title"),), ["Alpha", "beta", "gamma"]),
+        ((("sort", "title"), ("reverse", "true")), ["gamma", "beta", "Alpha"]),
+        ((("sort", "creation"),), ["gamma", "Alpha", "beta"]),
+        ((("sort", "modified"), ("reverse", "true")), ["Alpha", "gamma", "beta"]),
+        ((("sort", "title"), ("first", "2")), ["Alpha", "beta"]),
+    ],
+)
+def test_children_macro_honours_sort_reverse_and_first(
+    params: tuple[tuple[str, str], ...], expected: list[str]
+) -> None:
+    assert titles(convert_storage(children(*params), resolver=DatedWorld())) == expected
+
+
+def test_children_with_depth_lists_that_many_levels() -> None:
+    one = convert_storage(children(), resolver=WorldResolver())
+    two = convert_storage(children(("depth", "2")), resolver=WorldResolver())
+    assert "Grandchild" not in one and "Grandchild" in two
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_children_list_right_after_a_list_stays_a_list_of_its_own(flavor: str) -> None:
+    body = "<ul><li><p>Tier 1</p></li><li><p>Tier 2</p></li></ul>" + children()
+    markdown = convert_storage(body, flavor=flavor, resolver=WorldResolver())
+    html = rendered(markdown, flavor)
+    assert html.count("<ul>") == 2
