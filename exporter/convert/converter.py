@@ -78,7 +78,10 @@ class StorageConverter(InlineMarks, MarkdownConverter):
     # --- driving ------------------------------------------------------------------------------
     def convert(self, html: str) -> str:
         """Markdown of a storage body (the page's own or an included one)."""
-        return self.children(parse_storage(html))
+        return self.children(parse_storage(html, self._recovered))
+
+    def _recovered(self, what: str) -> None:
+        self.state.warn(f"malformed storage: {what}; check the page in Confluence")
 
     def node(self, el: etree._Element) -> str:
         """Markdown of one element and its subtree (its tail excluded)."""

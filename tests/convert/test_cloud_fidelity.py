@@ -177,3 +177,41 @@ def test_children_list_right_after_a_list_stays_a_list_of_its_own(flavor: str) -
     markdown = convert_storage(body, flavor=flavor, resolver=WorldResolver())
     html = rendered(markdown, flavor)
     assert html.count("<ul>") == 2
+
+
+MALFORMED = {
+    "bare less-than": ("<p>if a < b then c</p><p>after</p>", ["if a < b then c", "after"]),
+    "stray closing tag": ("<p>stray</span> closing</p><p>more</p>", ["stray closing", "more"]),
+    "unclosed mark": ("<p>open <strong>bold<p>next</p><p>last</p>", ["bold", "next", "last"]),
+    "unclosed void tag": ("<p>x <br> y</p><p>z</p>", ["x", "y", "z"]),
+    "unterminated cdata": (
+        '<ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[a = 1\nb < 2'
+        "</ac:plain-text-body></ac:structured-macro><p>after code</p>",
+        ["a = 1\nb < 2", "after code"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_storage_keeps_every_word_and_warns(case: str) -> None:
+    from exporter.convert import convert_page
+    from exporter.models import Page
+
+    body, words = MALFORMED[case]
+    result = convert_page(
+        Page(id="7", space_key="ENG", title="Broken", body=body),
+        flavor="gfm",
+        resolver=WorldResolver(),
+    )
+    for text in words:
+        assert text in result.markdown
+    assert any("malformed storage" in str(w) for w in result.warnings)
+
+
+def test_unclosed_mark_does_not_swallow_the_panels_after_it() -> None:
+    body = (
+        "<p>open <strong>bold<p>next</p>"
+        '<ac:structured-macro ac:name="info"><ac:rich-text-body><p>panel</p>'
+        "</ac:rich-text-body></ac:structured-macro>"
+    )
+    assert "\n\n> [!NOTE]\n> panel" in convert_storage(body)
