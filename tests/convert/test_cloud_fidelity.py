@@ -215,3 +215,60 @@ def test_unclosed_mark_does_not_swallow_the_panels_after_it() -> None:
         "</ac:rich-text-body></ac:structured-macro>"
     )
     assert "\n\n> [!NOTE]\n> panel" in convert_storage(body)
+
+
+KOREAN = "%EC%82%AC%EC%9A%A9%EC%9E%90-%EB%8C%80%EC%8B%9C%EB%B3%B4%EB%93%9C"  # 사용자-대시보드
+
+
+def anchor_link(anchor: str, title: str | None = "Guide") -> str:
+    page = f'<ri:page ri:content-title="{title}"/>' if title else ""
+    return f'<p><ac:link ac:anchor="{anchor}">{page}<ac:link-body>go</ac:link-body></ac:link></p>'
+
+
+class GuideWorld(WorldResolver):
+    def page_body(self, ref: PageRef) -> str | None:
+        if ref.title == "Guide":
+            return (
+                "<h2>Intro</h2><h2>사용자 대시보드</h2><h2>Intro</h2>"
+                '<ac:structured-macro ac:name="anchor"><ac:parameter ac:name="">Pin</ac:parameter>'
+                "</ac:structured-macro>"
+            )
+        return super().page_body(ref)
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_percent_encoded_cloud_anchor_is_decoded_once(flavor: str) -> None:
+    markdown = convert_storage(anchor_link(KOREAN), flavor=flavor, resolver=GuideWorld())
+    assert "%25" not in markdown
+    assert "guide" in markdown and "#" in markdown
+
+
+@pytest.mark.parametrize(
+    ("flavor", "fragment"),
+    [
+        ("gfm", "guide.md#%EC%82%AC%EC%9A%A9%EC%9E%90-%EB%8C%80%EC%8B%9C%EB%B3%B4%EB%93%9C"),
+        ("mkdocs", "guide.md#_1"),
+        ("obsidian", "[[guide#사용자 대시보드|go]]"),
+    ],
+)
+def test_cross_page_anchor_becomes_the_target_headings_id_in_the_flavor(
+    flavor: str, fragment: str
+) -> None:
+    assert fragment in convert_storage(anchor_link(KOREAN), flavor=flavor, resolver=GuideWorld())
+
+
+def test_cross_page_anchor_to_a_repeated_heading_gets_its_numbered_id() -> None:
+    assert "guide.md#intro-1" not in convert_storage(anchor_link("Intro"), resolver=GuideWorld())
+    assert "guide.md#intro)" in convert_storage(anchor_link("Intro"), resolver=GuideWorld())
+
+
+def test_cross_page_anchor_naming_an_anchor_macro_keeps_its_name() -> None:
+    assert "guide.md#Pin)" in convert_storage(anchor_link("Pin"), resolver=GuideWorld())
+
+
+def test_same_page_anchor_finds_a_mixed_case_non_ascii_heading() -> None:
+    body = "<h2>QueryPie Web에 로그인하기</h2>" + anchor_link(
+        "querypie-web%EC%97%90-%EB%A1%9C%EA%B7%B8%EC%9D%B8%ED%95%98%EA%B8%B0", title=None
+    )
+    markdown = convert_storage(body)
+    assert "[go](#querypie-web에-로그인하기)" in markdown

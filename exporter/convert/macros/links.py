@@ -12,8 +12,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from exporter.convert.macros.registry import Macro, element, macro
-from exporter.convert.parse import attr, plain_text, tag_of
+from exporter.convert.anchors import decode_anchor, heading_for_anchor
+from exporter.convert.macros.registry import Macro, element, macro, parse_macro
+from exporter.convert.parse import attr, parse_storage, plain_text, tag_of
 from exporter.convert.resolve import Link, PageRef
 from exporter.convert.state import ANCHOR_MARK
 
@@ -110,7 +111,7 @@ def resolve_target(
     tag = tag_of(target)
     ref = page_ref(target)
     if ref is not None:
-        return resolver.page(ref, anchor)
+        return resolver.page(ref, _target_anchor(conv, ref, anchor) if anchor else None)
     if tag == "ri:attachment":
         return attachment_link(conv, attr(target, "ri:filename") or "", _owner(target))
     if tag == "ri:user":
@@ -129,10 +130,45 @@ def resolve_target(
     return ""
 
 
+def _target_anchor(conv: StorageConverter, ref: PageRef, anchor: str) -> str:
+    """The id, in this flavor's slug rules, of the heading or anchor macro on another page.
+
+    From the target's body when the export has it (an anchor macro keeps its name, a heading
+    gets the id its renderer gives it, duplicates numbered); otherwise the heading text the
+    anchor spells (Cloud writes a heading's anchor as its text with ``-`` for spaces).
+    """
+    emit = conv.emit
+    body = conv.state.resolver.page_body(ref) if ref.title or ref.page_id else None
+    if body:
+        headings: list[str] = []
+        for el in parse_storage(body).iter():
+            tag = tag_of(el)
+            if tag in _HEADINGS:
+                headings.append(" ".join(plain_text(el).split()))
+            elif (
+                tag in ("ac:structured-macro", "ac:macro")
+                and (attr(el, "ac:name") or "").lower() == "anchor"
+            ):
+                found_macro = parse_macro(el)
+                if anchor in (found_macro.param(""), found_macro.param("name")):
+                    return anchor
+        found = heading_for_anchor(anchor, headings, ref.title)
+        if found is not None:
+            used: dict[str, int] = {}
+            ids = [emit.heading_id(text, used) for text in headings[: found + 1]]
+            return ids[-1]
+    return emit.heading_id(anchor.replace("-", " "), {})
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 @element("ac:link")
 def ac_link(conv: StorageConverter, el: etree._Element) -> str:
     """``ac:link``: a resource identifier, an optional anchor and an optional body."""
     anchor = attr(el, "ac:anchor")
+    if anchor:
+        anchor = decode_anchor(anchor)
     target = None
     text = ""
     for child in el:
