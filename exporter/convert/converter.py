@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from markdownify import MarkdownConverter
 
-from exporter.convert.blocks import finish_inline, join_blocks, quote_lines
+from exporter.convert.blocks import finish_inline, join_blocks, quote_lines, too_deep
 from exporter.convert.inline import InlineMarks
 from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.state import BREAK, PARAGRAPH, ConversionState
@@ -234,11 +234,18 @@ class StorageConverter(InlineMarks, MarkdownConverter):
         return self.convert_hn(el, 6)
 
     def convert_blockquote(self, el: etree._Element) -> str:
-        body = self.children(el).strip("\n")
+        state = self.state
+        state.quote_depth += 1
+        try:
+            body = self.children(el).strip("\n")
+        finally:
+            state.quote_depth -= 1
         if not body:
             return ""
-        if self.state.cell or self.state.heading:
+        if state.cell or state.heading:
             return " " + body + " "
+        if too_deep(self, quote=True):
+            return "\n\n" + body + "\n\n"
         return "\n\n" + quote_lines(body) + "\n\n"
 
     def convert_pre(self, el: etree._Element) -> str:

@@ -47,6 +47,7 @@ class ConversionState:
     strike: int = 0
     callout: int = 0
     list_depth: int = 0
+    quote_depth: int = 0  # blockquotes and callouts around the element being converted
     tight: int = 0
     in_table: int = 0  # inside an HTML table's cell
     plain: int = 0  # rendering a page property's value for front matter: text, no decoration

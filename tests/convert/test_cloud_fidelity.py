@@ -272,3 +272,51 @@ def test_same_page_anchor_finds_a_mixed_case_non_ascii_heading() -> None:
     )
     markdown = convert_storage(body)
     assert "[go](#querypie-web에-로그인하기)" in markdown
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("kind", ["list", "quote", "panel"])
+def test_nesting_deeper_than_renderers_parse_is_flattened_and_every_word_shows(
+    flavor: str, kind: str
+) -> None:
+    from exporter.convert import convert_page
+    from exporter.models import Page
+
+    depth = 30
+    opening = {
+        "list": "<ul><li><p>w{}</p>",
+        "quote": "<blockquote><p>w{}</p>",
+        "panel": '<ac:structured-macro ac:name="info"><ac:rich-text-body><p>w{}</p>',
+    }[kind]
+    closing = {
+        "list": "</li></ul>",
+        "quote": "</blockquote>",
+        "panel": "</ac:rich-text-body></ac:structured-macro>",
+    }[kind]
+    body = "".join(opening.format(i) for i in range(depth)) + "<p>DEEP</p>" + closing * depth
+    result = convert_page(
+        Page(id="9", space_key="ENG", title="Deep", body=body),
+        flavor=flavor,
+        resolver=WorldResolver(),
+    )
+    html = rendered(result.markdown, flavor)
+    missing = [w for w in [f"w{i}" for i in range(depth)] + ["DEEP"] if w not in html]
+    assert missing == []
+    assert any("flattened" in str(w) for w in result.warnings)
+
+
+def test_shallow_nesting_is_not_flattened() -> None:
+    body = "<ul><li><p>a</p><ul><li><p>b</p><ul><li><p>c</p></li></ul></li></ul></li></ul>"
+    assert convert_storage(body) == "- a\n  - b\n    - c\n"
+
+
+def test_adf_custom_panel_keeps_its_icon_in_the_title() -> None:
+    body = (
+        '<ac:adf-extension><ac:adf-node type="panel">'
+        '<ac:adf-attribute key="panel-type">custom</ac:adf-attribute>'
+        '<ac:adf-attribute key="panel-icon">:rocket:</ac:adf-attribute>'
+        '<ac:adf-attribute key="panel-icon-text">🚀</ac:adf-attribute>'
+        "<ac:adf-content><p>Launch day</p></ac:adf-content></ac:adf-node></ac:adf-extension>"
+    )
+    markdown = convert_storage(body)
+    assert "🚀" in markdown and "Launch day" in markdown

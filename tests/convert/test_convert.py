@@ -87,9 +87,10 @@ def test_nesting_deeper_than_libxml2_allows_still_keeps_the_text() -> None:
 
 def test_deeply_nested_lists_keep_their_text() -> None:
     storage = "<ul><li>x" * 300 + "</li></ul>" * 300
-    lines = convert_storage(storage).splitlines()
-    assert [line.strip() for line in lines] == ["- x"] * 300
-    assert lines[-1] == " " * 2 * 299 + "- x"
+    lines = [line for line in convert_storage(storage).splitlines() if line.strip()]
+    assert len(lines) == 300 and all(line.strip() in ("- x", "– x") for line in lines)
+    # Past eight levels the list is flattened: the indentation stops growing.
+    assert max(len(line) - len(line.lstrip()) for line in lines) == 2 * 7
 
 
 def test_unknown_macro_keeps_body_names_it_in_a_comment_and_warns() -> None:
