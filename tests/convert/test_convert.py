@@ -90,7 +90,7 @@ def test_deeply_nested_lists_keep_their_text() -> None:
     lines = [line for line in convert_storage(storage).splitlines() if line.strip()]
     assert len(lines) == 300 and all(line.strip() in ("- x", "– x") for line in lines)
     # Past eight levels the list is flattened: the indentation stops growing.
-    assert max(len(line) - len(line.lstrip()) for line in lines) == 2 * 7
+    assert max(len(line) - len(line.lstrip()) for line in lines) == 2 * 8
 
 
 def test_unknown_macro_keeps_body_names_it_in_a_comment_and_warns() -> None:

@@ -241,7 +241,7 @@ def _apart_from_list(conv: StorageConverter, el: etree._Element) -> str:
         tag in ("ac:structured-macro", "ac:macro")
         and (attr(previous, "ac:name") or "").lower() in ("children", "pagetree")
     )
-    return conv.emit.comment("end of list") + "\n\n" if is_list else ""
+    return conv.emit.comment("") + "\n\n" if is_list else ""
 
 
 def render_tree(conv: StorageConverter, items: tuple[TreeItem, ...]) -> str:
