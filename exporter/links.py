@@ -257,7 +257,13 @@ class ExportResolver:
             return ()
         below = None if depth is None else depth - 1
         return tuple(
-            TreeItem(title=child.title, link=self._local(child), children=self._items(child, below))
+            TreeItem(
+                title=child.title,
+                link=self._local(child),
+                children=self._items(child, below),
+                created=child.page.created if child.page is not None else "",
+                updated=child.page.updated if child.page is not None else "",
+            )
             for child in self.layout.children_of(entry.key)
         )
 

@@ -18,6 +18,10 @@ Codes are stable (kebab case) so scripts and the export report can group by them
 - ``broken-anchor``: a link to an anchor on the page that no heading or anchor macro has.
 - ``malformed-storage``: the body is not well-formed XML; a recovering parser read it, so some
   of its content may be missing.
+- ``nesting-flattened``: lists or quotes nested deeper than Markdown renderers parse were
+  flattened so their text still shows.
+- ``invalid-macro-parameter``: a macro parameter the export cannot use (a toc pattern that is
+  not a regular expression); the macro renders as if it were not set.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from typing import Any
 __all__ = [
     "ATTACHMENT_CODES",
     "BROKEN_ANCHOR",
+    "INVALID_PARAMETER",
     "LINK_TO_UNEXPORTED_PAGE",
     "MALFORMED_STORAGE",
     "MACRO_NOT_EXPORTED",
     "MISSING_ATTACHMENT",
+    "NESTING_FLATTENED",
     "PER_CODE",
     "UNKNOWN_MACRO",
     "Condensed",
@@ -48,6 +54,8 @@ MISSING_ATTACHMENT = "missing-attachment"
 LINK_TO_UNEXPORTED_PAGE = "link-to-unexported-page"
 BROKEN_ANCHOR = "broken-anchor"
 MALFORMED_STORAGE = "malformed-storage"
+NESTING_FLATTENED = "nesting-flattened"
+INVALID_PARAMETER = "invalid-macro-parameter"
 ATTACHMENT_CODES = frozenset({MISSING_ATTACHMENT})  # set by the attachment stage, not the converter
 PER_CODE = 5  # warnings of one code printed in full; the rest of that code as one count line
 

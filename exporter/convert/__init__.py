@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import TypeVar
 
+from exporter.convert.anchors import heading_for_anchor
 from exporter.convert.converter import StorageConverter
 from exporter.convert.escape import plain_markdown
 from exporter.convert.flavors import FLAVORS, Emitter, emitter_for
@@ -183,8 +184,16 @@ def _heading_ids(state: ConversionState, emitter: Emitter) -> list[tuple[int, st
 def _toc(
     state: ConversionState, emitter: Emitter, headings: list[tuple[int, str, str]], index: int
 ) -> str:
-    low, high = state.tocs[index]
-    entries = [(lvl, text, ident) for lvl, text, ident in headings if low <= lvl <= high and text]
+    low, high, include, exclude = state.tocs[index]
+    # Confluence matches the whole heading text (Java's Pattern.matches).
+    entries = [
+        (lvl, text, ident)
+        for lvl, text, ident in headings
+        if low <= lvl <= high
+        and text
+        and (include is None or re.fullmatch(include, text))
+        and not (exclude is not None and re.fullmatch(exclude, text))
+    ]
     if not entries:
         return ""
     base = min(level for level, _, _ in entries)
@@ -195,30 +204,16 @@ def _toc(
     )
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
 def _anchor_href(
     name: str, state: ConversionState, emitter: Emitter, headings: list[tuple[int, str, str]]
 ) -> str:
-    """A same-page anchor: an anchor macro's name, else the heading Confluence derived it from.
-
-    Confluence's heading anchors are the heading text with spaces as ``-`` (Cloud) or without
-    spaces behind the page title and a ``-`` (older pages).
-    """
+    """A same-page anchor: an anchor macro's name, else the heading Confluence derived it from."""
     target = name
     if name not in state.anchors:
-        wanted = {_NOT_WORD.sub("", name).lower()}
-        if "-" in name:
-            wanted.add(_NOT_WORD.sub("", name.split("-", 1)[1]).lower())
-        title = _NOT_WORD.sub("", state.page.title or "").lower() if state.page else ""
-        flat = _NOT_WORD.sub("", name).lower()
-        if title and flat.startswith(title):
-            wanted.add(flat[len(title) :])
-        for _, text, ident in headings:
-            if _NOT_WORD.sub("", text).lower() in wanted - {""}:
-                target = ident
-                break
+        title = state.page.title if state.page else None
+        found = heading_for_anchor(name, [text for _, text, _ in headings], title)
+        if found is not None:
+            target = headings[found][2]
         else:
             state.warn(BROKEN_ANCHOR, f"links to anchor '#{name}', which no heading or anchor "
                        "on the page has")  # fmt: skip

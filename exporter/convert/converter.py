@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from markdownify import MarkdownConverter
 
-from exporter.convert.blocks import finish_inline, join_blocks, quote_lines
+from exporter.convert.blocks import finish_inline, join_blocks, quote_lines, too_deep
 from exporter.convert.inline import InlineMarks
 from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.state import BREAK, PARAGRAPH, ConversionState
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     Handler = Callable[["StorageConverter", etree._Element], str]
 
-__all__ = ["BLOCK_TAGS", "StorageConverter"]
+__all__ = ["BLOCK_TAGS", "FILE_MACROS", "StorageConverter", "is_block"]
 
 BLOCK_TAGS = names(
     "p div section article aside header footer main nav figure figcaption blockquote pre ul ol "
@@ -39,6 +39,8 @@ INLINE_MACROS = names(
     "profile-picture profile cheese eazy-math-inline easy-math-inline mathinline math-inline "
     "mathjax-inline"
 )
+# File embeds flow with the text inside a paragraph and are blocks of their own outside one.
+FILE_MACROS = names("view-file viewfile viewpdf viewdoc viewxls viewppt multimedia widget")
 _WS = re.compile(r"[\t\r\n ]+")
 _CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 _NON_TAG = ("", "#comment")
@@ -51,8 +53,13 @@ def is_block(el: etree._Element | None) -> bool:
     tag = tag_of(el)
     if tag in BLOCK_TAGS:
         return True
+    if tag == "ac:image":
+        # An image outside a paragraph is a block of its own (Cloud's editor writes them so).
+        parent = el.getparent()
+        return parent is not None and tag_of(parent) not in _INLINE_PARENTS
     if tag == "ac:structured-macro" or tag == "ac:macro":
-        if (attr(el, "ac:name") or "").lower() in INLINE_MACROS:
+        name = (attr(el, "ac:name") or "").lower()
+        if name in INLINE_MACROS and name not in FILE_MACROS:
             return False
         # A macro inside a paragraph or inline markup flows with the text around it.
         parent = el.getparent()
@@ -74,9 +81,8 @@ class StorageConverter(InlineMarks, MarkdownConverter):
         """Markdown of a page's storage body; one that is not XML is read anyway, with a warning."""
         return self.children(parse_storage(html, self._recovered))
 
-    def _recovered(self, parser: str) -> None:
-        self.state.warn(MALFORMED_STORAGE, f"the storage body is not well-formed XML; {parser} "
-                        "read it, so some of its content may be missing")  # fmt: skip
+    def _recovered(self, what: str) -> None:
+        self.state.warn(MALFORMED_STORAGE, f"{what}; check the page in Confluence")
 
     def node(self, el: etree._Element) -> str:
         """Markdown of one element and its subtree (its tail excluded)."""
@@ -229,11 +235,18 @@ class StorageConverter(InlineMarks, MarkdownConverter):
         return self.convert_hn(el, 6)
 
     def convert_blockquote(self, el: etree._Element) -> str:
-        body = self.children(el).strip("\n")
+        state = self.state
+        state.quote_depth += 1
+        try:
+            body = self.children(el).strip("\n")
+        finally:
+            state.quote_depth -= 1
         if not body:
             return ""
-        if self.state.cell or self.state.heading:
+        if state.cell or state.heading:
             return " " + body + " "
+        if too_deep(self, quote=True):
+            return "\n\n" + body + "\n\n"
         return "\n\n" + quote_lines(body) + "\n\n"
 
     def convert_pre(self, el: etree._Element) -> str:

@@ -368,8 +368,10 @@ class ObsidianEmitter(Emitter):
     ) -> str:
         if not link.exported or "://" in link.href:
             return super().image(link, alt, title, None)
-        size = f"|{width}" if width else ""
-        return f"![[{unquote(link.href)}{size}]]"
+        # One "|" part: a number is the width, other text the alt text (Obsidian's own rule).
+        text = " ".join(_wiki_safe(alt).split())
+        extra = f"|{width}" if width else (f"|{text}" if text and not text.isdigit() else "")
+        return f"![[{unquote(link.href)}{extra}]]"
 
 
 def _wiki_target(href: str) -> str:

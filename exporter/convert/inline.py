@@ -12,7 +12,6 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from lxml import etree
-from markdownify import chomp  # type: ignore[attr-defined]
 
 from exporter.convert.parse import plain_text, tag_of
 
@@ -25,6 +24,29 @@ __all__ = ["InlineMarks"]
 _WS = re.compile(r"[\t\r\n ]+")
 _BACKTICKS = re.compile(r"`+")
 _ENTITY_LIKE = re.compile(r"&(?:#|[0-9A-Za-z]|$)")
+# Characters that take no room: dropped at a mark's edges, where they would only stop the
+# delimiter from flanking its text (Confluence's editor leaves them after pasted text).
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_EDGE = re.compile(f"^([ \u00a0{_ZERO_WIDTH}]*)(.*?)([ \u00a0{_ZERO_WIDTH}]*)$", re.S)
+
+
+def chomp(text: str) -> tuple[str, str, str]:
+    """Split a mark's content into (space before, text, space after).
+
+    Spaces move outside the delimiters (``** x**`` would not parse). A non-breaking space
+    stays one, so ``<strong>Port&nbsp;</strong>8080`` keeps its gap; zero-width characters at
+    the edges are dropped.
+    """
+    match = _EDGE.match(text)
+    if match is None:  # pragma: no cover - the pattern matches every string
+        return "", "", text
+    return _edge_space(match.group(1)), _edge_space(match.group(3)), match.group(2)
+
+
+def _edge_space(run: str) -> str:
+    if "\u00a0" in run:
+        return "\u00a0"
+    return " " if " " in run else ""
 
 
 class InlineMarks:

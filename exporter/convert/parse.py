@@ -8,6 +8,7 @@ to lxml's recovering parser and finally to its HTML parser.
 
 from __future__ import annotations
 
+import html
 import html.entities
 import re
 from collections.abc import Callable
@@ -35,14 +36,6 @@ _PROLOGUE = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>\[]*(\[[^\]]*\])?\
 
 _STRICT = etree.XMLParser(
     huge_tree=True, strip_cdata=False, remove_comments=True, remove_pis=True, resolve_entities=False
-)
-_RECOVER = etree.XMLParser(
-    huge_tree=True,
-    strip_cdata=False,
-    remove_comments=True,
-    remove_pis=True,
-    recover=True,
-    resolve_entities=False,
 )
 _HTML = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 
@@ -82,9 +75,11 @@ def _entities(text: str) -> str:
 def parse_storage(storage: str, on_recover: Callable[[str], None] | None = None) -> etree._Element:
     """Parse a storage-format body into a ``root`` element holding its top-level nodes.
 
-    Never raises on malformed input: strict XML first, then lxml's recovering parser, then the
-    HTML parser (where ``ac:``/``ri:`` names stay literal; :func:`tag_of` and :func:`attr`
-    accept both forms). ``on_recover`` hears which fallback read a body that is not XML.
+    Never raises and never drops text on malformed input (third-party tools write it, and
+    Confluence sometimes keeps it): strict XML first; then, with an unterminated CDATA section
+    closed, strict XML again; then HTML's forgiving rules (lxml's HTML parser, CDATA kept as
+    text), where ``ac:``/``ri:`` names stay literal (:func:`tag_of` and :func:`attr` accept
+    both forms). ``on_recover`` hears what was repaired, for the page's warnings.
     """
     text = _prepare(storage)
     wrapped = _ROOT_OPEN + text + "</root>"
@@ -95,18 +90,130 @@ def parse_storage(storage: str, on_recover: Callable[[str], None] | None = None)
             deep = _parse_deep(wrapped)
             if deep is not None:
                 return deep
-    try:
-        root = etree.fromstring(wrapped, _RECOVER)
-        if root is not None:
+        problem = re.split(r",? line \d+|\s\(", str(exc), maxsplit=1)[0].strip()
+    closed = _close_cdata(text)
+    if closed != text:
+        try:
+            root = etree.fromstring(_ROOT_OPEN + closed + "</root>", _STRICT)
+        except etree.XMLSyntaxError:
+            pass
+        else:
             if on_recover is not None:
-                on_recover("the recovering XML parser")
+                on_recover("an unterminated CDATA section was closed at the end of its macro")
             return root
-    except etree.XMLSyntaxError:
-        pass
     if on_recover is not None:
-        on_recover("the HTML parser")
-    body = lxml_html.fromstring("<div>" + text + "</div>", parser=_HTML)
-    return body
+        on_recover(f"the body is not well-formed XML ({problem}); it was read with HTML rules")
+    markup = _CDATA.sub(lambda m: html.escape(m.group(1)[9:-3], quote=False), closed)
+    root = lxml_html.fromstring("<div>" + markup + "</div>", parser=_HTML)
+    _unwrap_marks_around_blocks(root)
+    return root
+
+
+_MARKS = frozenset(
+    [
+        "p",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "s",
+        "del",
+        "strike",
+        "span",
+        "font",
+        "a",
+        "code",
+        "sub",
+        "sup",
+        "small",
+        "big",
+    ]
+)
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "ac:structured-macro",
+        "ac:layout",
+        "ac:task-list",
+        "ac:rich-text-body",
+    ]
+)
+
+
+def _unwrap_marks_around_blocks(root: etree._Element) -> None:
+    """Drop an inline mark (an unclosed ``<strong>``, say) that ended up holding blocks.
+
+    HTML's rules keep an unclosed mark open to the end of the body, so every paragraph and
+    panel after it would become part of one bold run; their text and structure matter more
+    than the mark.
+    """
+    # Innermost first, so a paragraph around an unwrapped mark is looked at after it.
+    for el in reversed(list(root.iter())):
+        if not isinstance(el.tag, str) or el.tag.lower() not in _MARKS:
+            continue
+        if not any(isinstance(k.tag, str) and k.tag.lower() in _BLOCKS for k in el):
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        _unwrap(parent, el)
+
+
+def _unwrap(parent: etree._Element, el: etree._Element) -> None:
+    """Replace ``el`` by its content (text, children, tail) in ``parent``."""
+    index = parent.index(el)
+    text = el.text or ""
+    if index == 0:
+        parent.text = (parent.text or "") + text
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+    kids = list(el)
+    for offset, kid in enumerate(kids):
+        parent.insert(index + offset, kid)
+    if kids:
+        kids[-1].tail = (kids[-1].tail or "") + (el.tail or "")
+    elif index == 0:
+        parent.text = (parent.text or "") + (el.tail or "")
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + (el.tail or "")
+    parent.remove(el)
+
+
+def _close_cdata(text: str) -> str:
+    """The body with each CDATA section that runs into its macro's end closed there."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<![CDATA[", pos)
+        if start < 0:
+            out.append(text[pos:])
+            return "".join(out)
+        close = text.find("]]>", start)
+        end = text.find("</ac:plain-text-body>", start)
+        if close >= 0 and (end < 0 or close < end):
+            out.append(text[pos : close + 3])
+            pos = close + 3
+            continue
+        cut = end if end >= 0 else len(text)
+        out.append(text[pos:cut] + "]]>")
+        pos = cut
 
 
 def _parse_deep(wrapped: str) -> etree._Element | None:

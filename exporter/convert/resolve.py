@@ -44,6 +44,8 @@ class TreeItem:
     title: str
     link: Link
     children: tuple[TreeItem, ...] = ()
+    created: str = ""  # ISO 8601, for the children macro's sort=creation
+    updated: str = ""  # ISO 8601, for sort=modified
 
 
 class Resolver(Protocol):
@@ -63,9 +65,9 @@ class Resolver(Protocol):
 
     def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]: ...
 
-    def jira(self, key: str, server: str | None = None) -> str: ...
+    def jira(self, key: str, server: str | None = None) -> str | None: ...
 
-    def jira_query(self, jql: str, server: str | None = None) -> str: ...
+    def jira_query(self, jql: str, server: str | None = None) -> str | None: ...
 
     def attachments(self, owner: PageRef | None = None) -> tuple[tuple[str, Link], ...]: ...
 
@@ -79,7 +81,7 @@ class OfflineResolver:
     """
 
     users: dict[str, str] = field(default_factory=dict)
-    jira_base: str = "https://jira.atlassian.com"
+    jira_base: str | None = None
 
     def page(self, ref: PageRef, anchor: str | None = None) -> Link:
         """A link to ``<slug>.md`` (with ``#anchor``); the current page when no title."""
@@ -116,17 +118,27 @@ class OfflineResolver:
         """Offline there is no page tree."""
         return ()
 
-    def jira(self, key: str, server: str | None = None) -> str:
-        """The issue's browse URL on the default Jira base."""
-        return f"{self.jira_base.rstrip('/')}/browse/{quote(key)}"
+    def jira(self, key: str, server: str | None = None) -> str | None:
+        """The issue's browse URL on ``server`` or ``jira_base``; None (plain text) without one.
 
-    def jira_query(self, jql: str, server: str | None = None) -> str:
-        """The issue search for a JQL query on the default Jira base."""
-        return jql_url(self.jira_base, jql)
+        Offline the site is unknown, so a key must not link to somebody else's Jira.
+        """
+        base = _jira_url(server) or self.jira_base
+        return f"{base.rstrip('/')}/browse/{quote(key)}" if base else None
+
+    def jira_query(self, jql: str, server: str | None = None) -> str | None:
+        """The issue search for a JQL query on ``server`` or ``jira_base``, else None."""
+        base = _jira_url(server) or self.jira_base
+        return jql_url(base, jql) if base else None
 
     def attachments(self, owner: PageRef | None = None) -> tuple[tuple[str, Link], ...]:
         """Offline no page's attachment list is known."""
         return ()
+
+
+def _jira_url(server: str | None) -> str | None:
+    """The macro's ``server`` parameter when it is a URL (it is usually a server's name)."""
+    return server if server and server.startswith(("http://", "https://")) else None
 
 
 def jql_url(base: str, jql: str) -> str:

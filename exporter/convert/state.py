@@ -34,7 +34,8 @@ class ConversionState:
     front_matter: dict[str, object] = field(default_factory=dict)
     headings: list[tuple[int, str]] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)  # names of anchor macros on the page
-    tocs: list[tuple[int, int]] = field(default_factory=list)  # (min level, max level)
+    # (min level, max level, include regex, exclude regex) of each toc macro
+    tocs: list[tuple[int, int, str | None, str | None]] = field(default_factory=list)
     including: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     owners: list[PageRef] = field(default_factory=list)  # pages whose included body is converting
     pre: int = 0
@@ -46,6 +47,7 @@ class ConversionState:
     strike: int = 0
     callout: int = 0
     list_depth: int = 0
+    quote_depth: int = 0  # blockquotes and callouts around the element being converted
     tight: int = 0
     in_table: int = 0  # inside an HTML table's cell
     plain: int = 0  # rendering a page property's value for front matter: text, no decoration

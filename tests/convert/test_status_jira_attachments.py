@@ -54,7 +54,9 @@ def test_jql_query_links_to_jira_issue_search_offline() -> None:
 
 @pytest.mark.parametrize("flavor", FLAVORS)
 def test_jql_link_with_brackets_and_parentheses_stays_one_link(flavor: str) -> None:
-    markdown = convert_storage(jql("key in (A-1, A-2) AND x ~ &quot;[a]&quot;"), flavor=flavor)
+    resolver = OfflineResolver(jira_base="https://jira.example.com/")
+    body = jql("key in (A-1, A-2) AND x ~ &quot;[a]&quot;")
+    markdown = convert_storage(body, flavor=flavor, resolver=resolver)
     html = clean(MarkdownRenderer(flavor).md.render(markdown))
     assert html.count("<a ") == 1 and "jql=key%20in%20%28A-1%2C%20A-2%29" in html
 
@@ -104,3 +106,17 @@ def test_status_in_page_properties_is_plain_text_in_front_matter() -> None:
     result = convert_page(page, flavor="mkdocs", resolver=OfflineResolver())
     assert result.front_matter == {"status": "RELEASED"}
     assert "🟢 `RELEASED`" in result.markdown
+
+
+def test_offline_jira_keys_stay_text_without_a_configured_jira() -> None:
+    issue = '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">ABC-1</ac:parameter></ac:structured-macro>'
+    assert convert_storage(f"<p>{issue} is open</p>") == "ABC-1 is open\n"
+    assert convert_storage(jql("project = ABC")) == "Jira issues: `project = ABC`\n"
+
+
+def test_offline_jira_key_links_to_a_server_url_given_in_the_macro() -> None:
+    issue = (
+        '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">ABC-1</ac:parameter>'
+        '<ac:parameter ac:name="server">https://jira.example.com</ac:parameter></ac:structured-macro>'
+    )
+    assert convert_storage(issue) == "[ABC-1](https://jira.example.com/browse/ABC-1)\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -12,9 +13,10 @@ from exporter.convert.macros.links import page_ref, unexported
 from exporter.convert.macros.placeholder import not_exported
 from exporter.convert.macros.registry import Macro, element, macro, parse_macro
 from exporter.convert.macros.tables import table_rows
-from exporter.convert.parse import names, parse_storage, plain_text, tag_of
+from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.resolve import PageRef, TreeItem
 from exporter.convert.state import BREAK, PARAGRAPH, TOC_MARK
+from exporter.warnings import INVALID_PARAMETER
 
 if TYPE_CHECKING:
     from exporter.convert.converter import StorageConverter
@@ -157,7 +159,20 @@ def toc(conv: StorageConverter, m: Macro) -> str:
     low = _int(m.param("minLevel"), 1)
     high = _int(m.param("maxLevel"), 6)
     state = conv.state
-    state.tocs.append((low, high))
+    patterns = []
+    for name in ("include", "exclude"):
+        pattern = m.param(name)
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                state.warn(
+                    INVALID_PARAMETER,
+                    f"toc {name} pattern {pattern!r} is not a regular expression ({exc})",
+                )
+                pattern = None
+        patterns.append(pattern)
+    state.tocs.append((low, high, patterns[0], patterns[1]))
     mark = f"{TOC_MARK}{len(state.tocs) - 1}{TOC_MARK}"
     body = conv.children(m.body).strip("\n") if m.body is not None else ""
     return "\n\n" + mark + "\n\n" + (body + "\n\n" if body else "")
@@ -182,13 +197,58 @@ def children(conv: StorageConverter, m: Macro) -> str:
     if ref is not None and ref.space_key is None and space and "," not in space:
         ref = PageRef(ref.title, space.strip(), ref.page_id, ref.kind, ref.posting_day)
     everything = m.name == "pagetree" or m.flag("all")
+    # Confluence: "depth has no effect if Show Descendants (all) is enabled".
     depth = None if everything else _int(m.param("depth"), 1)
-    items = conv.state.resolver.children(ref, depth)
+    items = _ordered(m, conv.state.resolver.children(ref, depth))
     if not items:
         return (
             "\n\n" + conv.emit.comment(f"confluence macro: {m.name} (no exported pages)") + "\n\n"
         )
-    return "\n\n" + render_tree(conv, items) + "\n\n"
+    return "\n\n" + _apart_from_list(conv, m.el) + render_tree(conv, items) + "\n\n"
+
+
+_SORT_KEYS = {
+    "title": lambda item: (item.title.casefold(), item.title),
+    "creation": lambda item: item.created,
+    "created": lambda item: item.created,
+    "modified": lambda item: item.updated,
+}
+
+
+def _ordered(m: Macro, items: tuple[TreeItem, ...]) -> tuple[TreeItem, ...]:
+    """The children macro's ``sort`` (title, creation, modified; else Confluence's order),
+    ``reverse`` and ``first`` (only the first N at the top level), applied at every level."""
+    key = _SORT_KEYS.get((m.param("sort") or "").lower())
+    reverse = m.flag("reverse")
+
+    def arrange(level: tuple[TreeItem, ...]) -> tuple[TreeItem, ...]:
+        kids = [replace(item, children=arrange(item.children)) for item in level]
+        if key is not None:
+            kids.sort(key=key)
+        if reverse:
+            kids.reverse()
+        return tuple(kids)
+
+    result = arrange(items) if key is not None or reverse else items
+    first = _int(m.param("first"), 0)
+    return result[:first] if first > 0 else result
+
+
+_LISTS = frozenset({"ul", "ol", "ac:task-list"})
+
+
+def _apart_from_list(conv: StorageConverter, el: etree._Element) -> str:
+    """An invisible separator when a list comes right before, so the two lists stay two
+    (Markdown joins adjacent lists with the same marker into one)."""
+    previous = el.getprevious()
+    if previous is None or (previous.tail or "").strip():
+        return ""
+    tag = tag_of(previous)
+    is_list = tag in _LISTS or (
+        tag in ("ac:structured-macro", "ac:macro")
+        and (attr(previous, "ac:name") or "").lower() in ("children", "pagetree")
+    )
+    return conv.emit.comment("") + "\n\n" if is_list else ""
 
 
 def render_tree(conv: StorageConverter, items: tuple[TreeItem, ...]) -> str:

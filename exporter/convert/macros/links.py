@@ -12,8 +12,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from exporter.convert.macros.registry import Macro, element, macro
-from exporter.convert.parse import attr, plain_text, tag_of
+from exporter.convert.anchors import decode_anchor, heading_for_anchor
+from exporter.convert.macros.registry import Macro, element, macro, parse_macro
+from exporter.convert.parse import attr, parse_storage, plain_text, tag_of
 from exporter.convert.resolve import Link, PageRef
 from exporter.convert.state import ANCHOR_MARK
 from exporter.warnings import LINK_TO_UNEXPORTED_PAGE
@@ -120,7 +121,7 @@ def resolve_target(
     tag = tag_of(target)
     ref = page_ref(target)
     if ref is not None:
-        link = resolver.page(ref, anchor)
+        link = resolver.page(ref, _target_anchor(conv, ref, anchor) if anchor else None)
         if not link.exported:
             unexported(conv, ref, "links to")
         return link
@@ -142,10 +143,45 @@ def resolve_target(
     return ""
 
 
+def _target_anchor(conv: StorageConverter, ref: PageRef, anchor: str) -> str:
+    """The id, in this flavor's slug rules, of the heading or anchor macro on another page.
+
+    From the target's body when the export has it (an anchor macro keeps its name, a heading
+    gets the id its renderer gives it, duplicates numbered); otherwise the heading text the
+    anchor spells (Cloud writes a heading's anchor as its text with ``-`` for spaces).
+    """
+    emit = conv.emit
+    body = conv.state.resolver.page_body(ref) if ref.title or ref.page_id else None
+    if body:
+        headings: list[str] = []
+        for el in parse_storage(body).iter():
+            tag = tag_of(el)
+            if tag in _HEADINGS:
+                headings.append(" ".join(plain_text(el).split()))
+            elif (
+                tag in ("ac:structured-macro", "ac:macro")
+                and (attr(el, "ac:name") or "").lower() == "anchor"
+            ):
+                found_macro = parse_macro(el)
+                if anchor in (found_macro.param(""), found_macro.param("name")):
+                    return anchor
+        found = heading_for_anchor(anchor, headings, ref.title)
+        if found is not None:
+            used: dict[str, int] = {}
+            ids = [emit.heading_id(text, used) for text in headings[: found + 1]]
+            return ids[-1]
+    return emit.heading_id(anchor.replace("-", " "), {})
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 @element("ac:link")
 def ac_link(conv: StorageConverter, el: etree._Element) -> str:
     """``ac:link``: a resource identifier, an optional anchor and an optional body."""
     anchor = attr(el, "ac:anchor")
+    if anchor:
+        anchor = decode_anchor(anchor)
     target = None
     text = ""
     for child in el:
@@ -228,11 +264,30 @@ def ac_image(conv: StorageConverter, el: etree._Element) -> str:
         return ""
     alt = attr(el, "ac:alt") or filename.rsplit(".", 1)[0]
     image = conv.emit.image(link, alt, attr(el, "ac:title"), attr(el, "ac:width"))
+    inline = conv.state.cell or conv.state.heading
     if not caption:
-        return image
-    if conv.state.cell or conv.state.heading:
+        return _alone(conv, el, image)
+    if inline:
         return f"{image} {caption}"
     return f"\n\n{image}\n\n*{caption}*\n\n"
+
+
+def _alone(conv: StorageConverter, el: etree._Element, markdown: str) -> str:
+    """An embed outside a paragraph as its own block, so stacked embeds never share a line;
+    inside a paragraph, a space from an embed right before it."""
+    from exporter.convert.converter import is_block
+
+    if not markdown or conv.state.cell or conv.state.heading:
+        return markdown
+    if is_block(el):
+        return f"\n\n{markdown}\n\n"
+    previous = el.getprevious()
+    if previous is not None and not previous.tail and tag_of(previous) in _EMBEDS:
+        return " " + markdown
+    return markdown
+
+
+_EMBEDS = frozenset({"ac:image", "ac:structured-macro", "ac:macro"})
 
 
 @macro("anchor")
@@ -252,11 +307,13 @@ def jira(conv: StorageConverter, m: Macro) -> str:
     server = m.param("server")
     if key:
         url = conv.state.resolver.jira(key, server)
-        return conv.emit.link(conv.emit.escape(key), Link(url, False, key))
+        text = conv.emit.escape(key)
+        return conv.emit.link(text, Link(url, False, key)) if url else text
     query = m.param("jqlQuery") or m.param("")
     if query:
         url = conv.state.resolver.jira_query(query, server)
-        return "Jira issues: " + conv.emit.link(conv.code_span(query), Link(url, False, query))
+        shown = conv.code_span(query)
+        return "Jira issues: " + (conv.emit.link(shown, Link(url, False, query)) if url else shown)
     address = m.param("url")
     link = external(conv, address) if address else None
     if link is not None:
@@ -272,14 +329,25 @@ def view_file(conv: StorageConverter, m: Macro) -> str:
     if holder is not None:
         target = next((c for c in holder.iter() if tag_of(c) == "ri:attachment"), None)
     if target is None:
-        url = m.param("url") or m.param("")
+        url = _url_param(m, "url", "")
         link = external(conv, url) if url and "://" in url else None
-        return conv.emit.link("", link) if link is not None else ""
+        return _alone(conv, m.el, conv.emit.link("", link) if link is not None else "")
     filename = attr(target, "ri:filename") or ""
     link = attachment_link(conv, filename, _owner(target))
     if filename.lower().endswith(_IMAGE_EXTENSIONS):
-        return conv.emit.image(link, filename)
-    return conv.emit.link(conv.emit.escape(filename), link)
+        return _alone(conv, m.el, conv.emit.image(link, filename))
+    return _alone(conv, m.el, conv.emit.link(conv.emit.escape(filename), link))
+
+
+def _url_param(m: Macro, *keys: str) -> str | None:
+    """A URL parameter: its text, or the ``ri:url`` inside it (the widget macro stores that)."""
+    holder = _param_el(m, *keys)
+    if holder is None:
+        return None
+    ri_url = next((c for c in holder.iter() if tag_of(c) == "ri:url"), None)
+    if ri_url is not None and attr(ri_url, "ri:value"):
+        return (attr(ri_url, "ri:value") or "").strip()
+    return m.param(attr(holder, "ac:name") or "")
 
 
 def _param_el(m: Macro, *keys: str) -> etree._Element | None:

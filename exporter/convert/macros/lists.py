@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from exporter.convert.blocks import finish_inline
+from exporter.convert.blocks import finish_inline, too_deep
 from exporter.convert.converter import is_block
 from exporter.convert.parse import tag_of
 from exporter.convert.state import BREAK
@@ -21,6 +21,8 @@ _LISTS = frozenset({"ul", "ol", "ac:task-list"})
 
 def render_list(conv: StorageConverter, el: etree._Element, *, ordered: bool) -> str:
     """A list; stray nested lists directly inside it attach to the previous item."""
+    if not conv.state.cell and too_deep(conv):
+        return _flattened(conv, el)
     number = _start(el) if ordered else 1
     items: list[str] = []
     emit = conv.emit
@@ -53,6 +55,19 @@ def render_list(conv: StorageConverter, el: etree._Element, *, ordered: bool) ->
         text = emit.comment("") + "\n\n" + text
         edge = "\n\n"
     return edge + text + edge
+
+
+def _flattened(conv: StorageConverter, el: etree._Element) -> str:
+    """A list too deep to nest further: each item a paragraph led by a dash, at this level."""
+    paragraphs = []
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        body = conv.children(child).strip("\n ") if tag_of(child) == "li" else conv.node(child)
+        body = body.strip("\n ")
+        if body:
+            paragraphs.append(body if tag_of(child) in _LISTS else "– " + body)
+    return "\n\n" + "\n\n".join(paragraphs) + "\n\n" if paragraphs else ""
 
 
 def _start(el: etree._Element) -> int:

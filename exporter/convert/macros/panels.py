@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from exporter.convert.blocks import too_deep
 from exporter.convert.macros.registry import Macro, element, macro
 from exporter.convert.parse import attr, plain_text, tag_of
 
@@ -21,13 +22,18 @@ def callout(conv: StorageConverter, kind: str, title: str | None, body_el: etree
     state = conv.state
     nested = bool(state.callout or state.list_depth or state.in_table)
     state.callout += 1
+    state.quote_depth += 1
     try:
         body = conv.children(body_el).strip("\n") if body_el is not None else ""
     finally:
         state.callout -= 1
+        state.quote_depth -= 1
     if state.cell:
         text = " ".join(part for part in (f"**{title}**" if title else "", body) if part)
         return f" {text} "
+    if too_deep(conv, quote=True) and not conv.state.cell:
+        heading = f"**{title}**" if title else ""
+        return "\n\n" + "\n\n".join(part for part in (heading, body) if part) + "\n\n"
     return "\n\n" + conv.emit.callout(kind, title, body, fold, nested) + "\n\n"
 
 
@@ -88,7 +94,12 @@ def adf_node(conv: StorageConverter, node: etree._Element) -> str | None:
             panel_type = "panel"
         # ADF's own names are literal colours: its "note" is purple, "warning" orange.
         mapped = {"note": "info", "warning": "note", "error": "warning"}.get(panel_type, panel_type)
-        return callout(conv, mapped, attrs.get("title"), _first(node, "ac:adf-content"))
+        title = attrs.get("title")
+        # A custom panel's emoji icon: its character, else its :shortname:.
+        icon = attrs.get("panel-icon-text") or attrs.get("panel-icon") or ""
+        if icon and mapped == "panel":
+            title = f"{icon} {title}" if title else icon
+        return callout(conv, mapped, title, _first(node, "ac:adf-content"))
     if kind == "decision-list":
         items = []
         for item in node:

@@ -91,13 +91,23 @@ def render_table(conv: StorageConverter, el: etree._Element) -> str:
     if conv.state.cell:
         text = " ".join([finish_inline(conv.children(tr)) for _, tr in rows])
         return f" {text} "
-    if _pipe_friendly(rows):
+    if _pipe_friendly(rows) and _has_header(rows):
         return "\n\n" + _pipe_table(conv, rows) + "\n\n"
     return "\n\n" + _html_table(conv, el, rows) + "\n\n"
 
 
+def _has_header(rows: list[tuple[str, etree._Element]]) -> bool:
+    """Whether the first row is all ``<th>``: a pipe table must have a header row, and a table
+    without one keeps its first row as data (an HTML table) instead of a blank header strip."""
+    first = _cells(rows[0][1])
+    return bool(first) and all(tag_of(c) == "th" for c in first)
+
+
 # Cell text that reads the same as raw HTML and as Markdown: it can stay on the tag's line.
 _PLAIN = re.compile(r"[^\\*_`\[\]<>&{}~\n!]*\Z")
+# A Markdown block (list item, heading, rule, quote) must not sit on the cell's tag line,
+# where it would show as literal "- x" or "### x".
+_BLOCK_START = re.compile(r"(?:[-+*]\s|#{1,6}\s|\d{1,9}[.)]\s|>|(?:-{3,}|_{3,}|\*{3,})\s*\Z)")
 _PARAGRAPHS = re.compile(PARAGRAPH + r"\s*")
 
 
@@ -125,14 +135,11 @@ def _pipe_table(conv: StorageConverter, rows: list[tuple[str, etree._Element]]) 
     finally:
         state.cell -= 1
         emit.in_pipe_cell = outer
-    first = _cells(rows[0][1])
-    has_header = bool(first) and all(tag_of(c) == "th" for c in first)
     width = max((len(r) for r in grid), default=0)
     if width == 0:
         return ""
     grid = [r + [""] * (width - len(r)) for r in grid]
-    head = grid[0] if has_header else [""] * width
-    body = grid[1:] if has_header else grid
+    head, body = grid[0], grid[1:]
     lines = [_pipe_row(head), "|" + "|".join(" --- " for _ in range(width)) + "|"]
     lines.extend(_pipe_row(r) for r in body)
     return "\n".join(lines)
@@ -166,7 +173,7 @@ def _html_table(conv: StorageConverter, el: etree._Element, rows: list[tuple[str
                 body = conv.children(cell).strip("\n").strip(BREAK)
             finally:
                 conv.state.in_table -= 1
-            if body and _PLAIN.match(body):
+            if body and _PLAIN.match(body) and not _BLOCK_START.match(body):
                 lines.append(f"<{tag}{attrs}>{body}</{tag}>")
             elif body:
                 lines.append(f"<{tag}{attrs}{cell_extra}>\n\n{body}\n\n</{tag}>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -70,21 +71,31 @@ def status(conv: StorageConverter, m: Macro) -> str:
     return conv.emit.status(conv.code_span(title.upper()), colour)
 
 
+_CODEPOINTS = re.compile(r"[0-9a-fA-F]{4,6}(?:-[0-9a-fA-F]{4,6})*")
+
+
 @element("ac:emoticon")
 def emoticon(conv: StorageConverter, el: etree._Element) -> str:
-    """The emoji the page shows: its Unicode fallback, else a mapping of the legacy name."""
+    """The emoji the page shows: its Unicode fallback, its code points, else its name.
+
+    A site's custom emoji has a UUID ``ac:emoji-id``, a ``:shortname:`` fallback and a generic
+    ``ac:name`` (``blue-star``), so it keeps its shortname text rather than becoming a star.
+    """
     fallback = attr(el, "ac:emoji-fallback") or ""
     if fallback and not (fallback.startswith(":") and fallback.endswith(":")):
         return fallback
     emoji_id = attr(el, "ac:emoji-id") or ""
-    try:
-        return "".join(chr(int(part, 16)) for part in emoji_id.split("-"))
-    except (ValueError, OverflowError):
-        pass
+    if _CODEPOINTS.fullmatch(emoji_id):
+        try:
+            return "".join(chr(int(part, 16)) for part in emoji_id.split("-"))
+        except (ValueError, OverflowError):
+            pass
+    shortname = attr(el, "ac:emoji-shortname") or fallback
     name = attr(el, "ac:name") or ""
-    if name in EMOTICONS:
+    custom = bool(emoji_id) and not emoji_id.startswith("atlassian-") and shortname
+    if name in EMOTICONS and not custom:
         return EMOTICONS[name]
-    return conv.emit.escape(fallback or attr(el, "ac:emoji-shortname") or f":{name}:")
+    return conv.emit.escape(shortname or f":{name}:")
 
 
 @element("ac:placeholder", "ac:task-id", "ac:task-uuid", "ac:parameter", "ac:adf-fallback")
