@@ -324,7 +324,14 @@ def spaces_command(state: Context) -> None:
             timeout=config.api.timeout_s,
             retry_budget=config.api.max_retry_wait_s,
         ) as client:
-            return [s async for s in client.paginate_v2("/api/v2/spaces", {"limit": 250})]
+            # v2 lists current spaces unless asked, one status a request: both, archived marked
+            return [
+                s
+                for status in ("current", "archived")
+                async for s in client.paginate_v2(
+                    "/api/v2/spaces", {"limit": 250, "status": status}
+                )
+            ]
 
     spaces = sorted(asyncio.run(listing()), key=lambda s: s.get("key", ""))
     rows = [(str(s.get("key", "")), _space_type(s), str(s.get("name", ""))) for s in spaces]

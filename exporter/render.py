@@ -77,6 +77,7 @@ class Render:
             body_provider=self.state.get_body,
             attachments=run.mode != "none",
             dry_run=run.dry_run,
+            media_types=self._media_types(),
         )
         self.extra_refs: set[tuple[str, str]] = set()  # (owner, filename) of other pages' files
         self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="write")
@@ -295,9 +296,25 @@ class Render:
         self.fallback.shutdown()
         _WORKER.clear()
 
+    def _media_types(self) -> dict[tuple[str, str], str]:
+        """Media types of the attachments whose names have no extension, from the state's
+        records and this run's listings: their files get an extension (``DocsWriter``), and
+        the same one whether or not this run listed their page."""
+        found: dict[tuple[str, str], str] = {}
+        for rec in self.state.pages.values():
+            for kept in rec.attachments:
+                if "." not in kept.filename and kept.media_type:
+                    found[(rec.id, kept.filename)] = kept.media_type
+        for page_id, listing in self.listing.items():
+            for name, listed in listing.items():
+                if "." not in name and listed.media_type:
+                    found[(page_id, name)] = listed.media_type
+        return found
+
     def _writer_args(self) -> dict[str, Any]:
         w = self.writer
         return {
+            "media_types": w.media_types,
             "docs_root": w.docs_root,
             "tree": self.tree,
             "flavor": w.flavor,
@@ -384,6 +401,7 @@ def _worker_init(args: dict[str, Any]) -> None:
         body_provider=State(out=args["out"]).get_body,
         attachments=args["attachments"],
         dry_run=True,
+        media_types=args["media_types"],
     )
 
 

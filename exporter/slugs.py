@@ -24,6 +24,7 @@ __all__ = [
     "MAX_SLUG",
     "ensure_inside",
     "is_reserved",
+    "missing_extension",
     "safe_filename",
     "short_hash",
     "slugify",
@@ -105,6 +106,37 @@ def truncate_component(name: str, max_chars: int = MAX_COMPONENT) -> str:
         stem = stem[:-1]
     stem = stem.rstrip(" .")
     return (stem or "file") + ext
+
+
+# Media types of Confluence files whose names carry no extension (diagram apps store their
+# source that way); tools like Docusaurus treat a link without an extension as a page route.
+_EXTENSIONS = {
+    "application/vnd.jgraph.mxfile": ".drawio",
+    "application/vnd.jgraph.mxfile.realtime": ".drawio",
+    "application/drawio": ".drawio",
+    "application/gliffy+json": ".gliffy",
+    "application/json": ".json",
+    "application/pdf": ".pdf",
+    "application/xml": ".xml",
+    "application/zip": ".zip",
+    "image/gif": ".gif",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/svg+xml": ".svg",
+    "text/csv": ".csv",
+    "text/plain": ".txt",
+    "text/xml": ".xml",
+}
+
+
+def missing_extension(name: str, media_type: str) -> str:
+    """The extension to add on disk to a file name that has none (``""`` when it has one)."""
+    if _split_ext(name)[1] or not media_type:
+        return ""
+    kind = media_type.split(";", 1)[0].strip().lower()
+    if kind in _EXTENSIONS:
+        return _EXTENSIONS[kind]
+    return ".gliffy" if "gliffy" in kind else ".bin"
 
 
 def safe_filename(name: str, *, fallback: str = "file", max_chars: int = MAX_COMPONENT) -> str:

@@ -29,7 +29,14 @@ from exporter.layout import Entry, Layout, plan_layout
 from exporter.links import ExportResolver
 from exporter.models import ConvertedPage, NavTree, Page
 from exporter.nav import emitter_for, listing_markdown, render_front_matter
-from exporter.slugs import MAX_COMPONENT, MAX_RELPATH, ensure_inside, safe_filename, short_hash
+from exporter.slugs import (
+    MAX_COMPONENT,
+    MAX_RELPATH,
+    ensure_inside,
+    missing_extension,
+    safe_filename,
+    short_hash,
+)
 
 __all__ = ["DocsWriter", "ExportResolver", "WriteReport", "WriteStatus"]
 
@@ -83,8 +90,12 @@ class DocsWriter:
         attachments: bool = True,
         site_name: str = "Documentation",
         dry_run: bool = False,
+        media_types: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         self.docs_root = Path(docs_root)
+        # (page id, file name) -> media type, for names without an extension (see
+        # attachment_path); the same for every page of a run, so paths never depend on order
+        self.media_types = dict(media_types or {})
         self.out_root = self.docs_root.parent
         self.flavor = flavor
         self.site_url = site_url.rstrip("/")
@@ -133,7 +144,9 @@ class DocsWriter:
         """Where an attachment of ``page_id`` lives: ``<page stem>.assets/<safe filename>``.
 
         Safe names are kept; a name that had to change, or that clashes case-insensitively
-        with another attachment of the page, gets a short hash of the original name.
+        with another attachment of the page, gets a short hash of the original name. A name
+        without an extension gets the one of its media type (``org-chart`` →
+        ``org-chart.drawio``).
         """
         key = (page_id, filename)
         if key in self._attachment_names:
@@ -145,9 +158,12 @@ class DocsWriter:
                 f"No room for attachment {filename!r} of page {page_id} within {MAX_RELPATH} "
                 "characters. Export that subtree on its own (spaces: [{key, root}])."
             )
-        name = safe_filename(filename, max_chars=room)
+        # A name without an extension (draw.io and Gliffy sources) gets the one its media type
+        # implies, so every tool treats the link as a file, not as a page route.
+        on_disk = filename + missing_extension(filename, self.media_types.get(key, ""))
+        name = safe_filename(on_disk, max_chars=room)
         clash = self._claimed.get((page_id, name.casefold()))
-        if name != filename or (clash is not None and clash != filename):
+        if name != on_disk or (clash is not None and clash != filename):
             stem, dot, ext = name.rpartition(".")
             stem, ext = (stem, dot + ext) if stem else (name, "")
             name = safe_filename(f"{stem}-{short_hash(filename)}{ext}", max_chars=room)

@@ -214,7 +214,7 @@ class StorageConverter(InlineMarks, MarkdownConverter):
             return f" **{text}** "
         text = _CLOSING_HASHES.sub(r"\1\\\2", text)
         state.headings.append((level, text))
-        return "\n\n" + "#" * level + " " + text + "\n\n"
+        return "\n\n" + "#" * min(6, level + self.emit.heading_shift) + " " + text + "\n\n"
 
     def convert_h1(self, el: etree._Element) -> str:
         return self.convert_hn(el, 1)

@@ -59,6 +59,7 @@ class Emitter:
     in_pipe_cell = False  # set by the table renderer while it renders pipe-table cells
     mdx = False
     obsidian = False
+    heading_shift = 0  # levels added to every heading (a flavor whose h1 is the page title)
 
     # --- text -------------------------------------------------------------------------------
     def escape(self, text: str) -> str:
@@ -266,6 +267,9 @@ class DocusaurusEmitter(Emitter):
 
     name = "docusaurus"
     mdx = True
+    # Docusaurus gives an ``h1`` no id (the page title is the h1), so a link to a page's
+    # top-level heading would be dead: every heading moves one level down (h6 stays h6).
+    heading_shift = 1
 
     def comment(self, text: str) -> str:
         return "{/* " + text.replace("*/", "* /") + " */}"

@@ -1,5 +1,5 @@
-"""A real ``docusaurus build`` (Docusaurus 3, broken links and anchors as errors) of the
-docusaurus-flavor export of the sample.
+"""A real ``docusaurus build`` (Docusaurus 3, ``onBrokenLinks: 'throw'``) of the
+docusaurus-flavor export of the sample; every anchor it reports must exist in the built page.
 
 Docusaurus comes from the npm registry with the lock file in ``tests/e2e/docusaurus``;
 ``scripts/test`` starts ``npm ci`` in the background before the suite, and this test installs
@@ -9,6 +9,7 @@ it itself (under the same lock) when it runs on its own.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -51,15 +52,35 @@ def test_docusaurus_build_of_the_sample_export_has_no_broken_links(tmp_path: Pat
     started = time.monotonic()
     result = subprocess.run(
         [str(command), "build", str(site), "--out-dir", str(tmp_path / "build")],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True, text=True, timeout=1200, cwd=site,  # its caches go there too
         env={**os.environ, "DOCS_DIR": str(tmp_path / "out" / "docs"),
              "DOCUSAURUS_TELEMETRY_DISABLED": "1", "CI": "true"},
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     print(f"docusaurus build: {time.monotonic() - started:.1f} s")
-    built = {
-        p.relative_to(tmp_path / "build").as_posix() for p in (tmp_path / "build").rglob("*.html")
-    }
+    build = tmp_path / "build"
+    built = {p.relative_to(build).as_posix() for p in build.rglob("*.html")}
     assert "eng/runbooks/incident-response/index.html" in built
     assert len(built) >= 50
+    missing = [a for a in _reported_anchors(output) if not _has_id(build, *a)]
+    assert missing == [], f"anchors that no built page has: {missing}"
+
+
+def _reported_anchors(output: str) -> list[tuple[str, str]]:
+    """(page path, id) of each anchor Docusaurus reported broken."""
+    found = []
+    for match in re.finditer(r"linking to (\S+?)(?: \(resolved as: (\S+)\))?$", output, re.M):
+        target = match.group(2) or match.group(1)
+        if "#" in target:
+            path, _, ident = target.partition("#")
+            found.append((path, ident))
+    return found
+
+
+def _has_id(build: Path, path: str, ident: str) -> bool:
+    page = build / path.strip("/") / "index.html"
+    if not page.exists():
+        page = build / (path.strip("/") + ".html")
+    html = page.read_text(encoding="utf-8") if page.exists() else ""
+    return f'id="{ident}"' in html

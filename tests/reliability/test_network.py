@@ -108,6 +108,7 @@ def unreachable_config(tmp_path: Path, port: int, **api: Any) -> Path:
     base = f"http://127.0.0.1:{port}"
     data = {
         "site": base,
+        "spaces": "all",
         "auth": {"method": "basic", "email": "me@example.com", "api_token": "tok"},
         "api": {"endpoints": {"auth": base, "api": base, "site": base}, **api},
         "output": {"dir": str(tmp_path / "out"), "format": "docs"},
@@ -253,7 +254,8 @@ def test_a_site_the_config_knows_is_wrong_exits_2_but_one_that_does_not_resolve_
     assert "site: expected the site's root URL, https://acme.atlassian.net" in wrong.stderr
     # .invalid never resolves (RFC 6761): the config cannot know, so it is a network failure.
     path.write_text(
-        "site: https://acme.invalid\n" + auth + "api:\n  max_retry_wait_s: 3\n", "utf-8"
+        "site: https://acme.invalid\nspaces: all\n" + auth + "api:\n  max_retry_wait_s: 3\n",
+        "utf-8",
     )
     down = run_cli(path, "export")
     assert down.code == 75, down.stderr
