@@ -311,7 +311,8 @@ def download(call: Call) -> Reply:
     if page is not None:
         for att_id in page.attachments:
             att = store.attachments[att_id]
-            if att.title == name:
+            # A trashed file is not served (the stricter reading: Atlassian's is unknown).
+            if att.title == name and att.status == "current":
                 return _file(att, call.query.get("version"))
     raise v1_error(404, f"Attachment {name} not found on content {call.params['page']}")
 
@@ -320,7 +321,7 @@ def download_by_id(call: Call) -> Reply:
     """``GET /rest/api/content/{id}/child/attachment/{attId}/download``."""
     store = call.sandbox.store
     att = store.attachments.get(call.params["att"])
-    if att is None or att.container_id != call.params["id"]:
+    if att is None or att.container_id != call.params["id"] or att.status != "current":
         raise v1_error(404, f"No attachment {call.params['att']} on content {call.params['id']}")
     return _file(att, call.query.get("version"))
 
