@@ -17,7 +17,7 @@ import pytest
 
 from exporter.sandbox import SandboxHandle, SandboxOptions, start_sandbox
 from tests.e2e.helpers import run_export
-from tests.pipeline.differential import SEED, SPACE, diff_trees
+from tests.pipeline.replay import SEED, SPACE, diff_trees
 
 pytestmark = pytest.mark.timeout(300)
 
