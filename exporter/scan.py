@@ -139,10 +139,11 @@ class Scanner:
         fetched: set[str],
         removed: set[str],
     ) -> None:
-        """Re-read the parent and position of the siblings of pages that arrived, moved or
-        left with children: Confluence renumbers siblings without giving them a new version,
-        and moves a deleted page's children up to its parent. Costs nothing when no page's
-        place changed (edits keep theirs)."""
+        """Re-read the parent and position of the siblings of pages that arrived, moved (both
+        the siblings it joined and those it left) or were deleted with children: Confluence
+        renumbers siblings without giving them a new version, and moves a deleted page's
+        children up to its parent. Costs nothing when no page's place changed (edits keep
+        theirs; a deleted page keeps its place in the trash, so its siblings keep theirs)."""
         groups: set[str | None] = set()
         for pid in fetched:
             page, old = pages[pid], known.get(pid)
@@ -150,6 +151,8 @@ class Scanner:
                 old is None or (old.parent_id, old.position) != (page.parent_id, page.position)
             ):
                 groups.add(page.parent_id)
+                if old is not None and old.parent_id != page.parent_id:
+                    groups.add(old.parent_id)  # the siblings it left are renumbered
         parents = {r.parent_id for r in known.values()}
         groups |= {known[pid].parent_id for pid in removed if pid in parents}
         for parent in sorted(groups, key=lambda g: g or ""):

@@ -157,9 +157,9 @@ class Replay:
             reply = http.delete(f"/__sandbox/attachments/{att.id}")
         elif kind == "label":
             reply = http.put(path, json={"labels": [x for x in args[1].split(",") if x]})
-        elif kind == "homepage":
+        elif kind == "homepage":  # only a top-level page can be the homepage: move it there
             if record.parent_id is not None:
-                return False
+                http.put(path, json={"parent_id": None}).raise_for_status()
             reply = http.put(f"/__sandbox/spaces/{SPACE}", json={"homepage_id": record.id})
         else:
             raise ValueError(f"unknown operation {op}")

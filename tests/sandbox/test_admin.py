@@ -122,3 +122,54 @@ def test_children_of_a_deleted_page_move_up_to_its_parent(
     _admin(tiny, "DELETE", f"/pages/{ids['Zebra guide']}")
     assert _titles_under(client, ids["Home"]) == ["Stripes", "Apple notes", "Design docs"]
     assert client.get(f"/api/v2/pages/{ids['Stripes']}").json()["parentId"] == ids["Home"]
+
+
+def test_restored_page_returns_under_its_parent_with_its_version_unchanged(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    apple = next(r for r in tiny.store.content.values() if r.title == "Apple notes")
+    version = apple.version.number
+    assert _admin(tiny, "DELETE", f"/pages/{apple.id}").status_code == 204
+    assert "Apple notes" not in _titles_under(client, home)
+    response = _admin(tiny, "POST", f"/pages/{apple.id}/restore")
+    assert response.status_code == 200
+    assert _titles_under(client, home) == ["Zebra guide", "Apple notes", "Design docs"]
+    page = client.get(f"/api/v2/pages/{apple.id}").json()
+    assert (page["status"], page["version"]["number"]) == ("current", version)
+    assert _admin(tiny, "POST", f"/pages/{apple.id}/restore").status_code == 404
+
+
+def test_restored_page_whose_parent_was_trashed_returns_where_its_siblings_moved(
+    tiny: SandboxHandle,
+) -> None:
+    stripes = next(r for r in tiny.store.content.values() if r.title == "Stripes")
+    zebra = tiny.store.content[str(stripes.parent_id)]
+    _admin(tiny, "DELETE", f"/pages/{stripes.id}")
+    _admin(tiny, "DELETE", f"/pages/{zebra.id}")
+    assert _admin(tiny, "POST", f"/pages/{stripes.id}/restore").status_code == 200
+    assert stripes.parent_id == zebra.parent_id and stripes.status == "current"
+
+
+def test_homepage_change_shows_in_the_space_and_needs_a_top_level_page(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    ops_home = str(tiny.store.spaces["OPS"].homepage_id)
+    apple = next(r for r in tiny.store.content.values() if r.title == "Apple notes")
+    refused = _admin(tiny, "PUT", "/spaces/DOC", json={"homepage_id": apple.id})
+    assert refused.status_code == 400 and "top level" in refused.json()["message"]
+    assert _admin(tiny, "PUT", "/spaces/DOC", json={"homepage_id": ops_home}).status_code == 400
+    _admin(tiny, "PUT", f"/pages/{apple.id}", json={"parent_id": None})
+    assert _admin(tiny, "PUT", "/spaces/DOC", json={"homepage_id": apple.id}).status_code == 200
+    spaces = client.get("/api/v2/spaces", params={"keys": "DOC"}).json()["results"]
+    assert spaces[0]["homepageId"] == apple.id
+
+
+def test_trashed_attachment_is_not_downloadable(tiny: SandboxHandle, client: httpx.Client) -> None:
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    att = next(a for a in tiny.store.attachments.values() if a.title == "logo.png")
+    assert client.get(f"/download/attachments/{home}/logo.png").status_code == 200
+    assert _admin(tiny, "DELETE", f"/attachments/{att.id}").status_code == 204
+    assert client.get(f"/download/attachments/{home}/logo.png").status_code == 404
+    by_id = f"/rest/api/content/{home}/child/attachment/{att.id}/download"
+    assert client.get(by_id).status_code == 404
