@@ -81,11 +81,11 @@ class Scanner:
             async for page in walker.pages(space, since):
                 self._take(page, pages, fetched)
                 self.progress("scan", len(fetched), None)
-            trash: set[str] = set()
+            trash = await walker.removed_ids(space)  # kept: a page leaving it was restored
+            self.trash[space.key] = tuple(sorted(trash))
             if full:
                 removed = set(known) - set(pages)
             else:
-                trash = await walker.removed_ids(space)
                 removed = (trash & set(pages)) - fetched
                 for pid in removed:
                     pages.pop(pid, None)
@@ -115,7 +115,6 @@ class Scanner:
     ) -> None:
         """Fetch pages that left the trash since the last scan: restoring keeps a page's
         version and date, so the change scan does not list it (purged ones return nothing)."""
-        self.trash[sel.space.key] = tuple(sorted(trash))
         left = sorted(set(rec.trash if rec is not None else ()) - trash - set(pages))
         if left:
             async for page in walker.pages_by_id(sel.space, left):
@@ -185,7 +184,7 @@ class Scanner:
                 last_scan=_iso(scan.started),
                 last_full=_iso(scan.started) if scan.full else (old.last_full if old else None),
                 settings=_fingerprint(scan.selected),
-                trash=self.trash.get(space.key, old.trash if old else ()),
+                trash=self.trash.get(space.key, ()),
             )
         )
 

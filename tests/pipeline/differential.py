@@ -160,7 +160,7 @@ def _body_spec(rng: random.Random, live: list[str]) -> str:
 
 
 @contextmanager
-def _replay(root: Path) -> Iterator[Replay]:
+def session(root: Path) -> Iterator[Replay]:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     with start_sandbox(SandboxOptions(seed=SEED)) as sandbox:
@@ -175,7 +175,7 @@ def run(ops: list[Op], root: Path, *, log: Log = _quiet, last_only: bool = False
     the last; the others only export incrementally); stop at the first difference."""
     outcome = Outcome(ops=ops)
     started = time.monotonic()
-    with _replay(root) as replay:
+    with session(root) as replay:
         for n, op in enumerate(ops):
             if op != (EXPORT,):
                 applied = replay.apply(op)

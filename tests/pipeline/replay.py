@@ -191,6 +191,10 @@ class Replay:
     def export_incremental(self) -> None:
         self._export(self.inc, full=False)
 
+    def export_full_into_incremental(self) -> None:
+        """A ``--full`` run of the incremental folder (what the periodic reconcile does)."""
+        self._export(self.inc, full=True)
+
     def compare(self) -> str:
         """Export incrementally and fully now; the first difference, or ""."""
         self.export_incremental()

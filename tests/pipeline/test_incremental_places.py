@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.differential import run
+from tests.pipeline.differential import run, session
 from tests.pipeline.replay import EXPORT
 
 pytestmark = pytest.mark.timeout(300)
@@ -50,3 +50,11 @@ def test_children_of_a_deleted_page_move_up_to_its_parent_in_its_place(tmp_path:
 def test_new_homepage_rebuilds_the_space_index_and_pagetrees(tmp_path: Path) -> None:
     _same(tmp_path, ("move", "p2", "top"), ("edit", "p3", "text:1 pagetree"), X,
           ("homepage", "p2"))  # fmt: skip
+
+
+def test_page_trashed_before_a_full_run_and_restored_after_it_comes_back(tmp_path: Path) -> None:
+    with session(tmp_path / "run") as replay:
+        assert replay.apply(("delete", "p6"))
+        replay.export_full_into_incremental()
+        assert replay.apply(("restore", "p6"))
+        assert replay.compare() == ""
