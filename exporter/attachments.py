@@ -207,10 +207,11 @@ class AttachmentDownloads:
         if not att.id:
             return True  # referenced by name only: it was never in the listing
         try:
-            await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
+            found = await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
         except ApiError as exc:
             return exc.status_code == 404
-        return False
+        # A trashed file still answers by id, with its status: it is gone all the same.
+        return isinstance(found, dict) and found.get("status", "current") != "current"
 
 
 async def gather_all(aws: list[Any]) -> list[Any]:

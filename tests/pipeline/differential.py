@@ -181,10 +181,13 @@ def run(ops: list[Op], root: Path, *, log: Log = _quiet, last_only: bool = False
                 applied = replay.apply(op)
                 log(f"{n:4d} {' '.join(op)}{'' if applied else '  (skipped)'}")
                 continue
-            if last_only and n < len(ops) - 1:
-                replay.export_incremental()
-                continue
-            difference = replay.compare()
+            try:  # a partial export (a page or file failed) counts as a difference too
+                if last_only and n < len(ops) - 1:
+                    replay.export_incremental()
+                    continue
+                difference = replay.compare()
+            except AssertionError as error:
+                difference = str(error)
             outcome.comparisons += 1
             log(f"     compare #{outcome.comparisons}: {'DIFFERENT' if difference else 'same'}")
             if difference:

@@ -58,3 +58,9 @@ def test_page_trashed_before_a_full_run_and_restored_after_it_comes_back(tmp_pat
         replay.export_full_into_incremental()
         assert replay.apply(("restore", "p6"))
         assert replay.compare() == ""
+
+
+def test_embedded_file_trashed_then_its_page_moved_is_gone_not_a_failure(tmp_path: Path) -> None:
+    """The move re-downloads the file to the page's new folder: the 404 means it was trashed."""
+    _same(tmp_path, ("att_add", "p6", "a.png", "1"), ("edit", "p6", "text:1 image:a.png"), X,
+          ("att_delete", "p6", "a.png"), ("rename", "p6", "Zeta p6"))  # fmt: skip
