@@ -246,12 +246,13 @@ class AttachmentDownloads:
     async def _gone(self, att: Attachment) -> bool:
         """Whether an attachment whose download answered 404 is also gone from its listing."""
         try:
-            await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
+            found = await self.client.get_json(f"/api/v2/attachments/{quote(att.id)}")
         except NetworkUnavailable:
             raise
         except ApiError as exc:
             return exc.status_code == 404
-        return False
+        # A trashed file still answers by id, with its status: it is gone all the same.
+        return isinstance(found, dict) and found.get("status", "current") != "current"
 
 
 async def gather_all(aws: list[Any]) -> list[Any]:

@@ -2,14 +2,15 @@
 
 It implements ``exporter.convert.resolve.Resolver`` over the planned ``Layout``: a target that
 is part of the export becomes a relative, percent-encoded path from the current page's file; a
-target that is not becomes an absolute Confluence URL. It records every page it was asked
-about, so the pipeline can re-render a page when one of its link targets moves or vanishes.
+target that is not becomes an absolute Confluence URL. It records everything it was asked
+about (``exporter.deps``), so the pipeline can re-render a page when any of it changes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +18,7 @@ from pathlib import PurePosixPath
 from urllib.parse import parse_qs, quote, unquote, unquote_plus, urlsplit
 
 from exporter.convert.resolve import Link, PageRef, TreeItem, jql_url
+from exporter.deps import home_key, resolve_title
 from exporter.layout import ROOT_KEY, Entry, Layout
 from exporter.models import Page
 
@@ -64,7 +66,7 @@ class ExportResolver:
     ``attachment_path(page_id, filename)`` gives an attachment's file (the writer's rule);
     ``body_provider(page_id)`` returns another page's storage body for include macros;
     ``attachment_names(page_id)`` the file names a page has (for the attachments macro).
-    ``dependencies`` collects page ids and unresolved ``title_key`` strings asked about;
+    ``dependencies`` collects the keys of everything it was asked about (``exporter.deps``);
     ``attachment_refs`` the ``(page id, filename)`` pairs linked, to download them.
     """
 
@@ -98,28 +100,18 @@ class ExportResolver:
     def _find(self, ref: PageRef) -> Entry | None:
         """The entry a reference names, recording it as a dependency either way."""
         if ref.page_id:
-            self.dependencies.add(ref.page_id)
+            self.dependencies.add(f"e:{ref.page_id}")
             return self.layout.get(ref.page_id)
         if not ref.title:
             return self.layout.get(self.current.id)
         space = ref.space_key or self.current.space_key
-        key: str | None
-        if ref.kind == "blogpost":
-            day = (ref.posting_day or "").replace("-", "/")
-            key = self.layout.blog_by_day.get((space, ref.title, day))
-            if key is None:
-                same = (
-                    k
-                    for (s, t, _), k in self.layout.blog_by_day.items()
-                    if (s, t) == (space, ref.title)
-                )
-                key = next(same, None)
-        else:
-            key = self.layout.by_title.get((space, ref.title))
+        self.dependencies.add(
+            "r:" + json.dumps([ref.kind, space, ref.title, ref.posting_day], ensure_ascii=False)
+        )
+        key = resolve_title(self.layout, ref.kind, space, ref.title, ref.posting_day)
         if key is None:
-            self.dependencies.add(title_key(space, ref.title))
             return None
-        self.dependencies.add(key)
+        self.dependencies.add(f"e:{key}")
         return self.layout.get(key)
 
     def _local(self, entry: Entry, anchor: str | None = None) -> Link:
@@ -161,6 +153,7 @@ class ExportResolver:
                 return self._remote_page(owner or PageRef(), None)
             url = f"{self.site_url}/wiki/download/attachments/{page_id}/{quote(filename)}"
             return Link(href=url, exported=False, target_title=filename)
+        self.dependencies.add(f"a:{entry.key}")
         if record:
             self.attachment_refs.add((entry.key, filename))
         target = self._attachment_path(entry.key, filename)
@@ -168,11 +161,12 @@ class ExportResolver:
 
     def space(self, key: str) -> Link:
         """The space's index page, else the space's Confluence URL."""
-        entry = next(
-            (e for e in self.layout.children_of(self.layout.root.key) if e.space_key == key), None
-        )
+        self.dependencies.add(f"h:{key}")
+        home = home_key(self.layout, key)
+        entry = self.layout.get(home) if home is not None else None
         if entry is None:
             return Link(href=f"{self.site_url}/wiki/spaces/{quote(key)}", exported=False)
+        self.dependencies.add(f"e:{entry.key}")
         return self._local(entry)
 
     def user(self, account_id: str) -> str:
@@ -225,6 +219,7 @@ class ExportResolver:
         entry = self._find(ref)
         if entry is None or entry.page is None or self.body_provider is None:
             return None
+        self.dependencies.add(f"b:{entry.key}")
         return self.body_provider(entry.key)
 
     def children(self, ref: PageRef | None, depth: int | None = None) -> tuple[TreeItem, ...]:
@@ -243,29 +238,35 @@ class ExportResolver:
         if ref is None or alias == "@self":
             return self.layout.get(self.current.id)
         if alias == "@parent":
+            self.dependencies.add(f"u:{self.current.id}")
             entry = self.layout.get(self.current.id)
             parent = entry.parent if entry is not None else None
             return self.layout.get(parent) if parent not in (None, ROOT_KEY) else None
         if alias == "@home":
-            key = ref.space_key or self.current.space_key
-            homes = self.layout.children_of(self.layout.root.key)
-            return next((e for e in homes if e.space_key == key), None)
+            space = ref.space_key or self.current.space_key
+            self.dependencies.add(f"h:{space}")
+            home = home_key(self.layout, space)
+            return self.layout.get(home) if home is not None else None
         return self._find(ref)
 
     def _items(self, entry: Entry, depth: int | None) -> tuple[TreeItem, ...]:
         if depth is not None and depth <= 0:
             return ()
         below = None if depth is None else depth - 1
-        return tuple(
-            TreeItem(
-                title=child.title,
-                link=self._local(child),
-                children=self._items(child, below),
-                created=child.page.created if child.page is not None else "",
-                updated=child.page.updated if child.page is not None else "",
+        self.dependencies.add(f"c:{entry.key}")
+        items = []
+        for child in self.layout.children_of(entry.key):
+            self.dependencies.add(f"e:{child.key}")
+            items.append(
+                TreeItem(
+                    child.title,
+                    self._local(child),
+                    children=self._items(child, below),
+                    created=child.page.created if child.page is not None else "",
+                    updated=child.page.updated if child.page is not None else "",
+                )
             )
-            for child in self.layout.children_of(entry.key)
-        )
+        return tuple(items)
 
     def jira(self, key: str, server: str | None = None) -> str:
         """The issue's browse URL on ``server`` when it is a URL, else on this site."""
@@ -288,5 +289,6 @@ class ExportResolver:
         entry = self._find(owner) if owner else self.layout.get(self.current.id)
         if entry is None or entry.page is None or self._attachment_names is None:
             return ()
+        self.dependencies.add(f"a:{entry.key}")
         names = sorted(set(self._attachment_names(entry.key)))
         return tuple((name, self._attachment(name, owner, record=False)) for name in names)

@@ -1,7 +1,8 @@
 """Planning and rendering the docs folder: which pages to (re)write, then converting them.
 
 The plan compares the tree with the manifest: a page is rendered when it is new, changed or
-moved, or when its place, title, labels, children or a link target changed. Pages convert in a
+moved, or when its place, title, labels or children changed, or anything it was rendered from
+(``exporter.deps``: link targets, listed children, included bodies, attachment names). Pages convert in a
 thread, or in worker processes for big runs (conversion is pure string-in, string-out), a
 bounded window at a time, and are written atomically while their attachments download.
 """
@@ -21,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from exporter.attachments import AttachmentDownloads, gather_all
 from exporter.client import ConfluenceClient
 from exporter.convert import convert_page
+from exporter.deps import DependencyView
 from exporter.errors import ExportError
 from exporter.layout import Entry
-from exporter.links import title_key
 from exporter.models import Attachment, ConvertedPage, Page
 from exporter.scan import Scan
 from exporter.state import PageRecord, State
@@ -79,6 +80,7 @@ class Render:
             dry_run=run.dry_run,
             media_types=self._media_types(),
         )
+        self.view = DependencyView(self.writer.layout, self.listing)
         self.extra_refs: set[tuple[str, str]] = set()  # (owner, filename) of other pages' files
         self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="write")
         self.done = 0
@@ -97,40 +99,21 @@ class Render:
         """Entries to render with why (add, change, move), and records whose pages are gone."""
         entries = [e for e in self.writer.layout.walk() if e.page is not None]
         paths = {e.key: self._docs_path(e) for e in entries}
-        touched: set[str] = set()
-        for e in entries:
-            page, rec = e.page, self.state.pages.get(e.key)
-            assert page is not None
-            if (
-                rec is None
-                or not rec.path
-                or (rec.version, rec.title, rec.path)
-                != (
-                    page.version,
-                    page.title,
-                    paths[e.key],
-                )
-            ):
-                touched |= {e.key, title_key(page.space_key, page.title)}
-                if rec is not None:
-                    touched.add(title_key(rec.space_key, rec.title))
         gone = [
             rec
             for pid, rec in self.state.pages.items()
             if rec.path and pid not in paths and self._in_scope(rec)
         ]
-        for rec in gone:
-            touched |= {rec.id, title_key(rec.space_key, rec.title)}
         todo: list[tuple[Entry, str]] = []
         for e in entries:
-            action = self._action(e, paths[e.key], touched)
+            action = self._action(e, paths[e.key])
             if action:
                 todo.append((e, action))
             else:
                 self.run.summary.pages_unchanged += 1
         return todo, gone
 
-    def _action(self, e: Entry, path: str, touched: set[str]) -> str | None:
+    def _action(self, e: Entry, path: str) -> str | None:
         page, rec = e.page, self.state.pages.get(e.key)
         assert page is not None
         if rec is None or not rec.path:
@@ -147,7 +130,8 @@ class Render:
             or rec.children != e.children
             or rec.title != page.title
             or rec.labels != page.labels
-            or touched.intersection(rec.links)
+            or not rec.seen
+            or self.view.digest(rec.links) != rec.seen
             or self._lost_attachment(rec)
         ):
             return "change"
@@ -194,7 +178,7 @@ class Render:
         self._record_excluded()
         self.state.save()
         try:
-            await self._fetch_missing_bodies([e.page for e, _ in todo if e.page is not None])
+            await self._fetch_missing_bodies(self._bodies_needed(todo))
             await self._render_all([e for e, _ in todo])
             log.info("Rendered %d page(s) at %.1f s", len(todo), time.monotonic() - run.started)
             rendered = {e.key for e, _ in todo}
@@ -233,6 +217,19 @@ class Render:
                 rec = self.state.pages.get(pid)
                 if layout.get(pid) is None and (rec is None or rec.path or pid in scan.fetched):
                     self.state.set_page(PageRecord.from_page(page))
+
+    def _bodies_needed(self, todo: list[tuple[Entry, str]]) -> list[Page]:
+        """The pages to render, and the pages whose bodies they included last time."""
+        layout, pages = self.writer.layout, {}
+        for e, _ in todo:
+            assert e.page is not None
+            pages[e.key] = e.page
+            rec = self.state.pages.get(e.key)
+            for dep in rec.links if rec is not None else ():
+                entry = layout.get(dep[2:]) if dep.startswith("b:") else None
+                if entry is not None and entry.page is not None:
+                    pages.setdefault(entry.key, entry.page)
+        return list(pages.values())
 
     async def _fetch_missing_bodies(self, pages: list[Page]) -> None:
         """Bodies not in the cache (cache lost, or never fetched) in bulk v2 batches."""
@@ -370,6 +367,7 @@ class Render:
             page,
             path=path,
             links=tuple(sorted(deps)),
+            seen=self.view.digest(deps),
             slot=e.position,
             children=e.children,
             warnings=tuple(dataclasses.replace(w, path=path) for w in converted.warnings),

@@ -2,7 +2,8 @@
 
 A full scan (the first run, ``--full``, new selection settings, other export options, or the
 periodic reconcile) lists every page; otherwise only what changed since the space's last scan,
-plus the trash. Fetched bodies go to the state's body cache (not on a dry run), so rendering
+plus the trash (pages that left it since were restored: they are fetched), plus the places of
+the siblings of pages that arrived or moved (Confluence renumbers them without a new version). Fetched bodies go to the state's body cache (not on a dry run), so rendering
 need not hold them in memory. A space's scan time advances only when none of its pages failed.
 """
 
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from exporter.models import Attachment, Page
-from exporter.state import AttachmentRecord, SpaceRecord, State
+from exporter.state import AttachmentRecord, PageRecord, SpaceRecord, State
 from exporter.summary import ProgressFn
 from exporter.walk import SelectedSpace, Walker, mentioned_users
 
@@ -47,6 +48,7 @@ class Scanner:
     dry_run: bool
     progress: ProgressFn
     wanted_users: set[str] = dataclasses.field(default_factory=set)
+    trash: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # per space
 
     def _needs_full(self, scan_key: str, fingerprint: str) -> bool:
         rec = self.state.spaces.get(scan_key)
@@ -77,20 +79,18 @@ class Scanner:
         attachments = asyncio.ensure_future(list_attachments())
         try:
             async for page in walker.pages(space, since):
-                if not self.dry_run and page.body is not None:
-                    self.state.put_body(page.id, page.version, page.body)
-                self.wanted_users |= mentioned_users(page.body)
-                if page.author_id:
-                    self.wanted_users.add(page.author_id)
-                pages[page.id] = dataclasses.replace(page, body=None)
-                fetched.add(page.id)
+                self._take(page, pages, fetched)
                 self.progress("scan", len(fetched), None)
+            trash = await walker.removed_ids(space)  # kept: a page leaving it was restored
+            self.trash[space.key] = tuple(sorted(trash))
             if full:
                 removed = set(known) - set(pages)
             else:
-                removed = (await walker.removed_ids(space) & set(pages)) - fetched
+                removed = (trash & set(pages)) - fetched
                 for pid in removed:
                     pages.pop(pid, None)
+                await self._restored(walker, sel, rec, trash, pages, fetched)
+                await self._refresh_places(walker, sel, known, pages, fetched, removed)
         except BaseException:
             attachments.cancel()
             await asyncio.gather(attachments, return_exceptions=True)
@@ -103,6 +103,72 @@ class Scanner:
         for att in await attachments:
             listing.setdefault(att.page_id, {})[att.filename] = att
         return Scan(sel, full, started, pages, fetched, removed, listing)
+
+    async def _restored(
+        self,
+        walker: Walker,
+        sel: SelectedSpace,
+        rec: SpaceRecord | None,
+        trash: set[str],
+        pages: dict[str, Page],
+        fetched: set[str],
+    ) -> None:
+        """Fetch pages that left the trash since the last scan: restoring keeps a page's
+        version and date, so the change scan does not list it (purged ones return nothing)."""
+        left = sorted(set(rec.trash if rec is not None else ()) - trash - set(pages))
+        if left:
+            async for page in walker.pages_by_id(sel.space, left):
+                self._take(page, pages, fetched)
+
+    def _take(self, page: Page, pages: dict[str, Page], fetched: set[str]) -> None:
+        if not self.dry_run and page.body is not None:
+            self.state.put_body(page.id, page.version, page.body)
+        self.wanted_users |= mentioned_users(page.body)
+        if page.author_id:
+            self.wanted_users.add(page.author_id)
+        pages[page.id] = dataclasses.replace(page, body=None)
+        fetched.add(page.id)
+
+    async def _refresh_places(
+        self,
+        walker: Walker,
+        sel: SelectedSpace,
+        known: dict[str, PageRecord],
+        pages: dict[str, Page],
+        fetched: set[str],
+        removed: set[str],
+    ) -> None:
+        """Re-read the parent and position of the siblings of pages that arrived, moved (both
+        the siblings it joined and those it left) or were deleted with children: Confluence
+        renumbers siblings without giving them a new version, and moves a deleted page's
+        children up to its parent. Costs nothing when no page's place changed (edits keep
+        theirs; a deleted page keeps its place in the trash, so its siblings keep theirs)."""
+        groups: set[str | None] = set()
+        for pid in fetched:
+            page, old = pages[pid], known.get(pid)
+            if page.kind != "blogpost" and (
+                old is None or (old.parent_id, old.position) != (page.parent_id, page.position)
+            ):
+                groups.add(page.parent_id)
+                if old is not None and old.parent_id != page.parent_id:
+                    groups.add(old.parent_id)  # the siblings it left are renumbered
+        parents = {r.parent_id for r in known.values()}
+        groups |= {known[pid].parent_id for pid in removed if pid in parents}
+        for parent in sorted(groups, key=lambda g: g or ""):
+            if parent is not None and parent not in pages:
+                continue
+            for pid, (parent_id, position) in (await walker.places(sel.space, parent)).items():
+                now = pages.get(pid)
+                if now is None or (now.parent_id, now.position) == (parent_id, position):
+                    continue
+                pages[pid] = dataclasses.replace(now, parent_id=parent_id, position=position)
+                old = self.state.pages.get(pid)
+                if old is not None and pid not in fetched and not self.dry_run:
+                    # Kept at once: the page is re-rendered only if its place in the docs
+                    # changed, and later runs must start from the new numbers.
+                    self.state.set_page(
+                        dataclasses.replace(old, parent_id=parent_id, position=position)
+                    )
 
     def finish_space(self, scan: Scan) -> None:
         """Advance the space's scan time, unless a page failed (so the next run retries it)."""
@@ -119,6 +185,7 @@ class Scanner:
                 last_full=_iso(scan.started) if scan.full else (old.last_full if old else None),
                 settings=_fingerprint(scan.selected),
                 homepage_id=space.homepage_id,
+                trash=self.trash.get(space.key, ()),
             )
         )
 

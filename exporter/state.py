@@ -75,7 +75,8 @@ class PageRecord:
     path: str = ""  # the page's Markdown file, relative to OUT
     files: tuple[str, ...] = ()  # every file this page owns, relative to OUT
     attachments: tuple[AttachmentRecord, ...] = ()
-    links: tuple[str, ...] = ()  # page ids and "SPACE:Title" keys this page's links depend on
+    links: tuple[str, ...] = ()  # dependency keys (exporter.deps) its Markdown was built from
+    seen: str = ""  # digest of what those dependencies looked like when it was rendered
     slot: int = 0  # 1-based place among its siblings in the docs folder (front matter order)
     children: tuple[str, ...] = ()  # keys listed under it in the docs folder, in order
     warnings: tuple[PageWarning, ...] = ()  # what the last render (and downloads) warned about
@@ -160,6 +161,7 @@ class SpaceRecord:
     last_full: str | None = None  # ISO 8601 UTC
     settings: str = ""  # fingerprint of the selection; a change forces a full run
     homepage_id: str | None = None  # rebuilds its tree as laid out when it is not scanned
+    trash: tuple[str, ...] = ()  # ids in the trash at the last change scan (to see restores)
 
 
 @dataclass
@@ -215,7 +217,10 @@ class State:
         state.options = dict(raw.get("options", {}))
         state.users = dict(raw.get("users", {}))
         state.managed = list(raw.get("managed", []))
-        state.spaces = {k: SpaceRecord(**v) for k, v in raw.get("spaces", {}).items()}
+        state.spaces = {
+            k: SpaceRecord(**{**v, "trash": tuple(v.get("trash", ()))})
+            for k, v in raw.get("spaces", {}).items()
+        }
         state._replay_journal()
         return state
 

@@ -51,6 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PAGE_EXPAND = "content.body.storage,content.version,content.metadata.labels,content.ancestors"
+PLACE_EXPAND = "content.version,content.ancestors"
 ATTACHMENT_EXPAND = "version,container"
 PAGE_BATCH = 250  # objects a list request asks for (v2 maximum; CQL search honours it)
 SAFETY_LAG = timedelta(minutes=10)  # CQL indexing lags writes; re-read a margin before last scan
@@ -152,6 +153,40 @@ class Walker:
             page = parse_page(item, space.key, self.site_url)
             if page.status == "current":
                 yield page
+
+    async def pages_by_id(self, space: Space, ids: list[str]) -> AsyncIterator[Page]:
+        """The current pages among ``ids``, with bodies (restored pages), a batch at a time."""
+        for start in range(0, len(ids), self.batch):
+            chunk = ",".join(ids[start : start + self.batch])
+            cql = f'space="{space.key}" and id in ({chunk})'
+            params: dict[str, str | int] = {"cql": cql, "expand": PAGE_EXPAND, "limit": self.batch}
+            async for hit in self.client.paginate_v1("/rest/api/search", params):
+                item = hit.get("content") if isinstance(hit, dict) else None
+                if item:
+                    page = parse_page(item, space.key, self.site_url)
+                    if page.status == "current":
+                        yield page
+
+    async def places(
+        self, space: Space, parent_id: str | None
+    ) -> dict[str, tuple[str | None, int | None]]:
+        """Parent and position of every page and folder under ``parent_id`` (the space's top
+        level when None), without bodies: siblings' positions change without a new version.
+        """
+        cql = f'space="{space.key}" and type in (page,folder)'
+        if parent_id is not None:
+            cql += f" and parent = {parent_id}"
+        params: dict[str, str | int] = {"cql": cql, "expand": PLACE_EXPAND, "limit": self.batch}
+        found: dict[str, tuple[str | None, int | None]] = {}
+        async for hit in self.client.paginate_v1("/rest/api/search", params):
+            item = hit.get("content") if isinstance(hit, dict) else None
+            if not item or item.get("status", "current") != "current":
+                continue
+            page = parse_page(item, space.key)
+            if parent_id is None and page.parent_id is not None:
+                continue
+            found[page.id] = (page.parent_id, page.position)
+        return found
 
     async def removed_ids(self, space: Space) -> set[str]:
         """Ids of pages and blog posts in the trash or deleted (cheap v2 listings, no bodies)."""

@@ -1,7 +1,8 @@
 """Test-only endpoints under ``/__sandbox/``: stats, content edits, clock and fault injection.
 
 Edits follow Confluence's behaviour so incremental exports can be tested: ``PUT`` makes a new
-version dated now (moves too), ``DELETE`` moves content to the trash.
+version dated now (moves too), ``DELETE`` moves content to the trash, ``restore`` brings it back
+(version unchanged), ``PUT /__sandbox/spaces/{key}`` changes the space's homepage.
 """
 
 from __future__ import annotations
@@ -149,6 +150,36 @@ def delete_page(call: Call) -> Reply:
     return Reply(b"", 204, media_type="text/plain")
 
 
+def restore_page(call: Call) -> Reply:
+    """``POST /__sandbox/pages/{id}/restore``: back from the trash, as Confluence restores it.
+
+    The page returns to its parent (to the space's top level when the parent is gone), with
+    its version and date unchanged; the children that moved up when it was trashed stay.
+    """
+    store = call.sandbox.store
+    record = store.get(call.params["id"])
+    if record is None or record.status != "trashed":
+        raise _bad(f"No trashed content {call.params['id']}.", 404)
+    store.restore_content(record.id)
+    return Reply(page_v2(store, record, "storage"))
+
+
+async def set_homepage(call: Call) -> Reply:
+    """``PUT /__sandbox/spaces/{key}``: ``{"homepage_id": id}`` makes a top-level page the homepage."""
+    store = call.sandbox.store
+    space = store.spaces.get(call.params["key"])
+    if space is None:
+        raise _bad(f"No space {call.params['key']!r}.", 404)
+    data = await _json(call)
+    home = store.get(str(data.get("homepage_id", "")))
+    if home is None or home.space_key != space.key or home.type != "page":
+        raise _bad(f"homepage_id must name a page of space {space.key}.")
+    if home.status != "current" or home.parent_id is not None:
+        raise _bad("The homepage must be a current page at the top level of the space.")
+    store.set_homepage(space.key, home.id)
+    return Reply({"key": space.key, "homepageId": home.id})
+
+
 def delete_attachment(call: Call) -> Reply:
     """``DELETE /__sandbox/attachments/{id}``: move a file to the trash (its page is unchanged)."""
     store = call.sandbox.store
@@ -262,6 +293,8 @@ def register(router: Router) -> None:
     router.add("POST", "/__sandbox/pages", create_page)
     router.add("PUT", "/__sandbox/pages/{id}", update_page)
     router.add("DELETE", "/__sandbox/pages/{id}", delete_page)
+    router.add("POST", "/__sandbox/pages/{id}/restore", restore_page)
+    router.add("PUT", "/__sandbox/spaces/{key}", set_homepage)
     router.add("POST", "/__sandbox/pages/{id}/attachments", add_attachment)
     router.add("DELETE", "/__sandbox/attachments/{id}", delete_attachment)
     router.add("POST", "/__sandbox/spaces/{key}", update_space)

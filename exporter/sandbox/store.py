@@ -306,6 +306,30 @@ class Store(HistoryEdits):
             self.revision += 1
             return record
 
+    def restore_content(self, content_id: str) -> ContentRecord:
+        """Bring trashed content back: to its parent, or the top level when that is gone.
+
+        Its version (and so its last-modified date) stays as it was, as in Confluence.
+        """
+        with self.lock:
+            record = self.content[content_id]
+            record.status = "current"
+            parent = self.content.get(record.parent_id or "")
+            if record.type != "blogpost" and parent is not None and parent.status != "current":
+                self.siblings_of(record).remove(record.id)
+                record.parent_id = None
+                self.spaces[record.space_key].roots.append(record.id)
+            self.view_cache.clear()
+            self.revision += 1
+            return record
+
+    def set_homepage(self, space_key: str, content_id: str) -> None:
+        """Make a top-level page the space's homepage (no page changes version)."""
+        with self.lock:
+            self.spaces[space_key].homepage_id = content_id
+            self.view_cache.clear()
+            self.revision += 1
+
     def trash_attachment(self, attachment_id: str) -> AttachmentRecord:
         """Move a file to the trash; as in Confluence, its page keeps its version and date."""
         with self.lock:

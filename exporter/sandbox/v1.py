@@ -327,7 +327,7 @@ def download_by_id(call: Call) -> Reply:
     """
     store = call.sandbox.store
     att = store.attachments.get(call.params["att"])
-    if att is None or att.container_id != call.params["id"]:
+    if att is None or att.container_id != call.params["id"] or att.status != "current":
         raise v1_error(404, f"No attachment {call.params['att']} on content {call.params['id']}")
     chosen = _version(att, call.query.get("version"))
     location = call.sandbox.media.location(att, chosen)

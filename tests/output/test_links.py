@@ -7,7 +7,7 @@ from pathlib import Path
 
 from exporter.convert import convert_page
 from exporter.convert.resolve import PageRef
-from exporter.links import ExportResolver, page_id_from_tiny, title_key
+from exporter.links import ExportResolver, page_id_from_tiny
 from exporter.write import DocsWriter
 from tests.output.trees import SITE, page, sample_tree
 
@@ -43,14 +43,15 @@ def test_unexported_targets_become_confluence_urls_and_are_recorded(tmp_path: Pa
     assert by_id.href == f"{SITE}/wiki/spaces/HR/pages/777"
     by_title = r.page(PageRef(title="Holiday plan", space_key="HR"))
     assert by_title.href == f"{SITE}/wiki/display/HR/Holiday+plan"
-    assert {"777", title_key("HR", "Holiday plan")} <= r.dependencies
+    title = 'r:["page", "HR", "Holiday plan", null]'
+    assert {"e:777", title} <= r.dependencies
 
 
 def test_dependencies_record_every_page_asked_about(tmp_path: Path) -> None:
     r = resolver_for(tmp_path, "121", "Install")
     r.page(PageRef(title="ADR 1"))
     r.page(PageRef(page_id="200"))
-    assert r.dependencies == {"131", "200"}
+    assert r.dependencies == {'r:["page", "ENG", "ADR 1", null]', "e:131", "e:200"}
 
 
 def test_blog_post_resolves_by_title_and_posting_day(tmp_path: Path) -> None:

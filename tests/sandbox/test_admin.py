@@ -174,3 +174,53 @@ def test_deleted_space_is_gone_with_its_content_and_cannot_be_edited_again(
     assert client.get(f"/api/v2/pages/{page_id}").status_code == 404
     assert _admin(tiny, "POST", "/spaces/OPS", json={"readable": True}).status_code == 404
     assert _admin(tiny, "POST", "/spaces/DOC", json={"status": "gone"}).status_code == 400
+
+
+def test_restored_page_returns_under_its_parent_with_its_version_unchanged(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    apple = next(r for r in tiny.store.content.values() if r.title == "Apple notes")
+    version = apple.version.number
+    assert _admin(tiny, "DELETE", f"/pages/{apple.id}").status_code == 204
+    assert "Apple notes" not in _titles_under(client, home)
+    response = _admin(tiny, "POST", f"/pages/{apple.id}/restore")
+    assert response.status_code == 200
+    assert _titles_under(client, home) == ["Zebra guide", "Apple notes", "Design docs"]
+    page = client.get(f"/api/v2/pages/{apple.id}").json()
+    assert (page["status"], page["version"]["number"]) == ("current", version)
+    assert _admin(tiny, "POST", f"/pages/{apple.id}/restore").status_code == 404
+
+
+def test_restored_page_whose_parent_was_trashed_returns_where_its_siblings_moved(
+    tiny: SandboxHandle,
+) -> None:
+    stripes = next(r for r in tiny.store.content.values() if r.title == "Stripes")
+    zebra = tiny.store.content[str(stripes.parent_id)]
+    _admin(tiny, "DELETE", f"/pages/{stripes.id}")
+    _admin(tiny, "DELETE", f"/pages/{zebra.id}")
+    assert _admin(tiny, "POST", f"/pages/{stripes.id}/restore").status_code == 200
+    assert stripes.parent_id == zebra.parent_id and stripes.status == "current"
+
+
+def test_homepage_change_shows_in_the_space_and_needs_a_top_level_page(
+    tiny: SandboxHandle, client: httpx.Client
+) -> None:
+    ops_home = str(tiny.store.spaces["OPS"].homepage_id)
+    apple = next(r for r in tiny.store.content.values() if r.title == "Apple notes")
+    refused = _admin(tiny, "PUT", "/spaces/DOC", json={"homepage_id": apple.id})
+    assert refused.status_code == 400 and "top level" in refused.json()["message"]
+    assert _admin(tiny, "PUT", "/spaces/DOC", json={"homepage_id": ops_home}).status_code == 400
+    _admin(tiny, "PUT", f"/pages/{apple.id}", json={"parent_id": None})
+    assert _admin(tiny, "PUT", "/spaces/DOC", json={"homepage_id": apple.id}).status_code == 200
+    spaces = client.get("/api/v2/spaces", params={"keys": "DOC"}).json()["results"]
+    assert spaces[0]["homepageId"] == apple.id
+
+
+def test_trashed_attachment_is_not_downloadable(tiny: SandboxHandle, client: httpx.Client) -> None:
+    home = str(tiny.store.spaces["DOC"].homepage_id)
+    att = next(a for a in tiny.store.attachments.values() if a.title == "logo.png")
+    by_id = f"/rest/api/content/{home}/child/attachment/{att.id}/download"
+    assert client.get(by_id).status_code == 302
+    assert _admin(tiny, "DELETE", f"/attachments/{att.id}").status_code == 204
+    assert client.get(by_id).status_code == 404
