@@ -1,12 +1,7 @@
 """The `confluence-export` command line: thin click commands over the library API.
 
-Exit codes:
-  0   success, also when nothing changed
-  1   unexpected error
-  2   usage or configuration error
-  3   partial export: output written, some pages or attachments failed (each listed)
-  4   authentication needs a person (refresh token rejected, missing scope, no login yet)
-  75  another export holds the lock, or the rate-limit budget is exhausted: retry later
+Exit codes: the one table is ``exporter.errors.EXIT_CODES``; only ``main`` here maps errors,
+Ctrl-C and SIGTERM to them.
 """
 
 from __future__ import annotations
@@ -25,21 +20,13 @@ import click
 
 from exporter import __version__
 from exporter.config import Config
-from exporter.errors import ExportError
+from exporter.errors import ExitCode, ExportError, exit_codes_help
 
 log = logging.getLogger("exporter")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0   success, also when nothing changed
-  1   unexpected error
-  2   usage or configuration error
-  3   partial export (some pages or attachments failed, each listed)
-  4   authentication needs a person (run `confluence-export login`)
-  75  another export is running, or the rate limit is exhausted: retry later
-"""
+EXIT_CODES_HELP = exit_codes_help()
 
 
 class Context:
@@ -264,12 +251,14 @@ def export_command(
     """Export the configured spaces (incremental unless --full)."""
     from exporter.config import require_settings
     from exporter.errors import PartialExport
+    from exporter.outdir import check_output_dir
     from exporter.pipeline import export
 
     _setup(state)
     config = _load_config(state, {"output.dir": out, "output.format": fmt, "output.flavor": flavor})
     require_settings(config, "export")
     out_dir = Path(out or config.output.dir)
+    check_output_dir(out_dir, write=not dry_run, create=False)  # before a login, creating nothing
     connection = _connect(config)
     bar = _StageProgress()
     try:
@@ -328,7 +317,9 @@ def check_command(state: Context) -> None:
         click.echo(f"{row.status.upper():<5} {row.name:<{width}}  {row.detail}")
     failed = [r for r in rows if r.status == "fail"]
     if failed:
-        raise CheckFailed(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+        error = CheckFailed(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+        error.exit_code = failed[0].exit_code  # what `export` would exit with for that failure
+        raise error
 
 
 @cli.command("demo")
@@ -350,18 +341,20 @@ def demo_command(state: Context, out: Path) -> None:
 
 
 class CheckFailed(ExportError):
-    """`check` found a problem (each one printed in the table)."""
-
-    exit_code = 1
+    """`check` found a problem (each one printed in the table); exits as its first row says."""
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the CLI and maps errors to exit codes."""
+    """Console entry point: runs the CLI and maps errors, Ctrl-C and SIGTERM to exit codes."""
+    from exporter.signals import handle_sigterm, interruption
+
+    handle_sigterm()
     try:
         cli.main(args=argv, prog_name="confluence-export", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+    except click.exceptions.Abort as exc:  # click raises it from KeyboardInterrupt and EOFError
+        code, message = interruption(exc) or (ExitCode.UNEXPECTED, "Aborted.")
+        click.echo(message, err=True)
+        sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -374,7 +367,8 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo(f"Error: {redact(str(exc), field_values=False)}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    sys.exit(0)
+    except KeyboardInterrupt as exc:  # outside click's invoke (its Abort covers the rest)
+        code, message = interruption(exc) or (ExitCode.INTERRUPTED, "Interrupted.")
+        click.echo(message, err=True)
+        sys.exit(code)
+    sys.exit(ExitCode.OK)

@@ -144,8 +144,9 @@ class Run:
             await self._run(connection)
         else:
             from exporter.lock import ExportLock
+            from exporter.outdir import check_output_dir
 
-            self.state.dir.mkdir(parents=True, exist_ok=True)
+            check_output_dir(self.out)  # one clear line for a file or a read-only folder
             with ExportLock(self.state.dir):
                 _remove_leftovers(self.out)
                 try:
