@@ -348,27 +348,32 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the CLI and maps errors, Ctrl-C and SIGTERM to exit codes."""
     from exporter.signals import handle_sigterm, interruption
 
+    def stop(code: int, message: str) -> None:
+        click.echo(message, err=True)
+        sys.exit(code)
+
     handle_sigterm()
     try:
         cli.main(args=argv, prog_name="confluence-export", standalone_mode=False)
     except click.exceptions.Abort as exc:  # click raises it from KeyboardInterrupt and EOFError
-        code, message = interruption(exc) or (ExitCode.UNEXPECTED, "Aborted.")
-        click.echo(message, err=True)
-        sys.exit(code)
+        stop(*(interruption(exc) or (ExitCode.UNEXPECTED, "Aborted.")))
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except ExportError as exc:
+        if interrupted := interruption(None):  # after SIGTERM, a failure is its consequence
+            stop(*interrupted)
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             logging.getLogger("exporter").exception("error")
         from exporter.logs import redact
 
-        click.echo(f"Error: {redact(str(exc), field_values=False)}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt as exc:  # outside click's invoke (its Abort covers the rest)
-        code, message = interruption(exc) or (ExitCode.INTERRUPTED, "Interrupted.")
-        click.echo(message, err=True)
-        sys.exit(code)
+        stop(exc.exit_code, f"Error: {redact(str(exc), field_values=False)}")
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:  # outside click's Abort
+        if not (interrupted := interruption(exc)):
+            raise
+        stop(*interrupted)
+    if interrupted := interruption(None):  # a SIGTERM whose exception was lost: the run ended
+        stop(*interrupted)
     sys.exit(ExitCode.OK)

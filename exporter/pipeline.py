@@ -13,7 +13,6 @@ plan and the docs folder) and ``attachments`` (downloads and the page records th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -27,6 +26,7 @@ from exporter.logs import group as log_group
 from exporter.models import NavTree, Page, Space
 from exporter.render import Render
 from exporter.scan import Scan, Scanner
+from exporter.signals import run_async, sigterm_raises
 from exporter.state import STATE_DIR, State
 from exporter.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.walk import Walker, build_tree
@@ -76,7 +76,7 @@ def export(
         ),
         client_options=client_options or {},
     )
-    summary = asyncio.run(run.run(connection))
+    summary = run_async(run.run(connection))  # asyncio.run; SIGTERM unwinds it as Ctrl-C
     if summary.failures and not dry_run:
         error = PartialExport(
             f"{summary.pages_failed} page(s) and {summary.attachments_failed} attachment(s) "
@@ -202,7 +202,8 @@ class Run:
             self.summary.points = client.stats.points
             await client.aclose()
         if not self.dry_run and self.fmt in ("site", "both"):
-            _render_site(self.out, self.progress)
+            with sigterm_raises():  # it blocks the loop, which could not react to SIGTERM
+                _render_site(self.out, self.progress)
 
     def tree(self, scans: list[Scan]) -> NavTree:
         """The exported tree: scanned spaces, plus (with ``--space``) the others as recorded."""

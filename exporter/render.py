@@ -26,6 +26,7 @@ from exporter.layout import Entry
 from exporter.links import title_key
 from exporter.models import Attachment, ConvertedPage, Page
 from exporter.scan import Scan
+from exporter.signals import worker_signals
 from exporter.state import PageRecord, State
 from exporter.summary import PlanItem
 
@@ -278,7 +279,7 @@ class Render:
             if task.cancelled() or task.exception() is not None:
                 failed.append(task)
 
-        with pool:
+        try:
             for e in entries:
                 await window.acquire()
                 if failed:
@@ -288,8 +289,12 @@ class Render:
                 task.add_done_callback(finished)
             if running or failed:
                 await gather_all([*running, *failed])
-        self.fallback.shutdown()
-        _WORKER.clear()
+        finally:
+            # Also on Ctrl-C or SIGTERM: drop queued conversions and wait for the workers to
+            # exit, so none outlives the run (they would keep its pipes and CPU for minutes).
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.fallback.shutdown()
+            _WORKER.clear()
 
     def _writer_args(self) -> dict[str, Any]:
         w = self.writer
@@ -370,6 +375,7 @@ def _worker_init(args: dict[str, Any]) -> None:
     """Set up a conversion process: its own planned layout and a reader of the body cache."""
     from exporter.write import DocsWriter
 
+    worker_signals()
     _WORKER["writer"] = DocsWriter(
         args["docs_root"],
         args["tree"],
