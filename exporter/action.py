@@ -232,7 +232,7 @@ def step_prepare(env: Mapping[str, str]) -> int:
     if not refresh:
         mode = "API token" if env.get("CONFLUENCE_API_TOKEN") else "from config.yaml"
         print(f"auth: {mode}")
-        return 0
+        return ExitCode.OK
     print("auth: OAuth (refresh token from a repository secret)")
     hook = rotation_hook_from_env(env)
     if hook is None:
@@ -249,7 +249,7 @@ def step_prepare(env: Mapping[str, str]) -> int:
     # An expired access token makes the first request refresh (and write back) at once.
     store.save(TokenSet(refresh_token=refresh, access_token="", expires_at=0.0))
     print(f"token file: {store.path}")
-    return 0
+    return ExitCode.OK
 
 
 def export_command(env: Mapping[str, str], summary_path: Path) -> list[str]:
@@ -319,12 +319,12 @@ def step_commit(env: Mapping[str, str]) -> int:
     """Commit and push the output folder when ``commit`` is true and something changed."""
     if not _truthy(_input(env, "commit", "false")):
         print("commit: false, leaving the changes to a later step")
-        return 0
+        return ExitCode.OK
     workspace = _workspace(env)
     out = _output_dir(env)
     if not git_changed(out, workspace):
         print("nothing changed; no commit")
-        return 0
+        return ExitCode.OK
     message = _input(env, "commit-message", "docs: export from Confluence")
 
     def git(*args: str) -> str:
@@ -350,7 +350,7 @@ def step_commit(env: Mapping[str, str]) -> int:
     sha = git("rev-parse", "HEAD")
     write_outputs({"commit-sha": sha}, env)
     print(f"committed {sha[:12]} and pushed")
-    return 0
+    return ExitCode.OK
 
 
 def step_finish(env: Mapping[str, str]) -> int:
@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         words = [w for w in exc.cmd if not w.startswith(("-c", "user."))]
         detail = str(exc.stderr or "").strip().replace("\n", "%0A")
         print(f"::error title=confluence-export {args[0]}::{' '.join(words[:3])} failed: {detail}")
-        return 1
+        return ExitCode.UNEXPECTED
 
 
 if __name__ == "__main__":
