@@ -1,15 +1,10 @@
 """The GitHub Action's steps, as Python so they can be tested: ``python -m exporter.action STEP``.
 
-Steps (run in this order by ``action.yml``):
-
-- ``prepare``: masks every runtime secret, reports the auth mode (never its value) and, for
-  OAuth, checks that the rotated refresh token can be written back to its repository secret,
-  then seeds the token file from that secret.
-- ``export``: runs ``confluence-export export`` with the action's inputs and writes the outputs
-  ``changed``, ``pages-exported`` and ``pages-failed`` to ``$GITHUB_OUTPUT``.
-- ``commit``: commits and pushes the output folder as github-actions[bot] when ``commit`` is
-  true and files changed.
-- ``finish``: fails the job (exit 3) when some pages failed, after good content was committed.
+Steps, in ``action.yml``'s order: ``prepare`` masks every runtime secret, names the auth mode
+and, for OAuth, checks the secret write-back and seeds the token file; ``export`` runs the
+export and writes the outputs (each declared in action.yml); ``commit`` commits and pushes the
+output folder when ``commit`` is true and files changed; ``finish`` fails the job (exit 3) when
+pages or attachments failed, after good content was committed.
 
 Atlassian rotates OAuth refresh tokens on every refresh, and runners are thrown away, so the new
 refresh token must be saved to the repository secret before the new access token is used:
@@ -29,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from exporter.errors import AuthError, ConfigError, ExportError
+from exporter.errors import AuthError, ConfigError, ExitCode, ExportError
 
 __all__ = [
     "BOT_EMAIL",
@@ -195,7 +190,8 @@ def _truthy(value: str) -> bool:
 
 
 def write_outputs(values: Mapping[str, object], env: Mapping[str, str]) -> None:
-    """Append ``name=value`` lines to ``$GITHUB_OUTPUT`` (printed when it is not set)."""
+    """Append ``name=value`` lines to ``$GITHUB_OUTPUT`` (printed when it is not set); every
+    name must be declared under ``outputs:`` in action.yml."""
     lines = "".join(f"{k}={v}\n" for k, v in values.items())
     path = env.get("GITHUB_OUTPUT")
     if path:
@@ -236,7 +232,7 @@ def step_prepare(env: Mapping[str, str]) -> int:
     if not refresh:
         mode = "API token" if env.get("CONFLUENCE_API_TOKEN") else "from config.yaml"
         print(f"auth: {mode}")
-        return 0
+        return ExitCode.OK
     print("auth: OAuth (refresh token from a repository secret)")
     hook = rotation_hook_from_env(env)
     if hook is None:
@@ -253,7 +249,7 @@ def step_prepare(env: Mapping[str, str]) -> int:
     # An expired access token makes the first request refresh (and write back) at once.
     store.save(TokenSet(refresh_token=refresh, access_token="", expires_at=0.0))
     print(f"token file: {store.path}")
-    return 0
+    return ExitCode.OK
 
 
 def export_command(env: Mapping[str, str], summary_path: Path) -> list[str]:
@@ -276,11 +272,8 @@ STATE_DIR_NAME = ".confluence-export"
 
 
 def git_changed(path: Path, cwd: Path) -> bool:
-    """Whether ``git status`` shows a change (new files included) under ``path``.
-
-    The state folder is left out: its scan times change on every run, and committing them
-    alone would make a commit per run with no content change. It is committed with content.
-    """
+    """Whether ``git status`` shows a change (new files included) under ``path``, the state
+    folder left out: it is committed with content, never alone (its caches are no content)."""
     exclude = f":(exclude){(path / STATE_DIR_NAME).as_posix()}"
     out = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all", "--", str(path), exclude],
@@ -304,20 +297,21 @@ def step_export(env: Mapping[str, str]) -> int:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         summary = {}
-    pages = summary.get("pages") or {}
-    changed = code in (0, 3) and git_changed(_output_dir(env), workspace)
+    pages, attachments = summary.get("pages") or {}, summary.get("attachments") or {}
+    changed = code in (ExitCode.OK, ExitCode.PARTIAL) and git_changed(_output_dir(env), workspace)
     write_outputs(
         {
             "changed": str(changed).lower(),
             "pages-exported": pages.get("exported", 0),
             "pages-failed": pages.get("failed", 0),
+            "attachments-failed": attachments.get("failed", 0),
             "exit-code": code,
         },
         env,
     )
-    if code == 3:
+    if code == ExitCode.PARTIAL:
         print("::warning::Some pages or attachments failed; the rest is exported (see above).")
-        return 0
+        return ExitCode.OK  # the commit step still runs; finish fails the job
     return code
 
 
@@ -325,12 +319,12 @@ def step_commit(env: Mapping[str, str]) -> int:
     """Commit and push the output folder when ``commit`` is true and something changed."""
     if not _truthy(_input(env, "commit", "false")):
         print("commit: false, leaving the changes to a later step")
-        return 0
+        return ExitCode.OK
     workspace = _workspace(env)
     out = _output_dir(env)
     if not git_changed(out, workspace):
         print("nothing changed; no commit")
-        return 0
+        return ExitCode.OK
     message = _input(env, "commit-message", "docs: export from Confluence")
 
     def git(*args: str) -> str:
@@ -356,16 +350,20 @@ def step_commit(env: Mapping[str, str]) -> int:
     sha = git("rev-parse", "HEAD")
     write_outputs({"commit-sha": sha}, env)
     print(f"committed {sha[:12]} and pushed")
-    return 0
+    return ExitCode.OK
 
 
 def step_finish(env: Mapping[str, str]) -> int:
-    """Exit 3 when some pages failed, so the job is red although good content was kept."""
-    failed = env.get("PAGES_FAILED", "0").strip() or "0"
-    if failed != "0":
-        print(f"::error title=Confluence export::{failed} page(s) failed; see the export step.")
-        return 3
-    return 0
+    """Exit 3 when pages or attachments failed (what ``--summary-json`` counts, or the export's
+    exit code says), so the job is red although good content was kept."""
+    pages, attachments, code = (
+        env.get(name, "").strip() or "0"
+        for name in ("PAGES_FAILED", "ATTACHMENTS_FAILED", "EXPORT_EXIT_CODE")
+    )
+    if pages == attachments == "0" and code != str(int(ExitCode.PARTIAL)):
+        return ExitCode.OK
+    print(f"::error title=Confluence export::{pages} page(s), {attachments} attachment(s) failed")
+    return ExitCode.PARTIAL
 
 
 STEPS: dict[str, Callable[[Mapping[str, str]], int]] = {
@@ -381,7 +379,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or args[0] not in STEPS:
         print(f"usage: python -m exporter.action {{{','.join(STEPS)}}}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     try:
         return STEPS[args[0]](os.environ if env is None else env)
     except ExportError as exc:
@@ -392,7 +390,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         words = [w for w in exc.cmd if not w.startswith(("-c", "user."))]
         detail = str(exc.stderr or "").strip().replace("\n", "%0A")
         print(f"::error title=confluence-export {args[0]}::{' '.join(words[:3])} failed: {detail}")
-        return 1
+        return ExitCode.UNEXPECTED
 
 
 if __name__ == "__main__":

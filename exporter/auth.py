@@ -16,7 +16,13 @@ from typing import Literal
 import httpx
 
 from exporter.config import Config
-from exporter.errors import AuthError, ConfigError, ExportError, LoginRequired
+from exporter.errors import (
+    AuthError,
+    ConfigError,
+    ExitCode,
+    ExportError,
+    LoginRequired,
+)
 from exporter.httpauth import ApiTokenAuth, OAuthAuth, needed_scopes, scope_error
 from exporter.oauth import (
     TokenEndpoint,
@@ -65,6 +71,7 @@ class CheckRow:
     name: str
     status: Literal["ok", "warn", "fail"]
     detail: str
+    exit_code: int = ExitCode.UNEXPECTED  # of a failed row: what `export` exits with for it
 
 
 def token_store(config: Config) -> TokenStore:
@@ -274,7 +281,9 @@ def _token_rows(tokens: TokenSet, needed: tuple[str, ...], now: float) -> list[C
     idle, age = _age_days(tokens.last_refresh_at, now), _age_days(tokens.obtained_at, now)
     detail = f"last refreshed {idle:.0f} days ago, grant {age:.0f} days old"
     if idle >= 90 or age >= 365:
-        rows.append(CheckRow("refresh token", "fail", detail + "; expired: run login"))
+        rows.append(
+            CheckRow("refresh token", "fail", detail + "; expired: run login", ExitCode.AUTH)
+        )
     elif idle >= 60 or age >= 330:
         rows.append(
             CheckRow(
@@ -294,7 +303,7 @@ def auth_report(config: Config, *, transport: httpx.BaseTransport | None = None)
     try:
         connection = connect(config, transport=transport)
     except ExportError as exc:
-        return [*rows, CheckRow("login", "fail", str(exc))]
+        return [*rows, CheckRow("login", "fail", str(exc), exc.exit_code)]
     rows.append(CheckRow("site", "ok", connection.site_url or "(not set)"))
     rows.append(CheckRow("cloudId", "ok", connection.cloud_id or "(not needed: classic token)"))
     if isinstance(connection.auth, OAuthAuth):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from exporter.access import oauth_access, probe_access, token_kind
@@ -11,18 +12,21 @@ from exporter.client import ConfluenceClient
 from exporter.config import Config, require_settings
 from exporter.config_schema import SPACES_HINT
 from exporter.errors import ConfigError, ExportError
+from exporter.outdir import check_output_dir
 from exporter.spaces import readable_spaces, select_spaces
 
 __all__ = ["run_checks"]
 
 
 def run_checks(config: Config) -> list[CheckRow]:
-    """Every check as a row; a failed row says what to do next. Never raises for a failure."""
+    """Every check as a row; a failed row says what to do next and carries the exit code
+    ``export`` would end with for that failure. Never raises for a failure."""
     rows = [CheckRow("config", "ok", str(config.source or "defaults (no config.yaml)"))]
+    rows.append(_output_row(Path(config.output.dir)))
     try:
         require_settings(config, "check")
     except ExportError as exc:
-        return [*rows, CheckRow("settings", "fail", " ".join(str(exc).split()))]
+        return [*rows, CheckRow("settings", "fail", " ".join(str(exc).split()), exc.exit_code)]
     rows.extend(auth_report(config))
     if any(row.status == "fail" for row in rows):
         return rows
@@ -30,11 +34,19 @@ def run_checks(config: Config) -> list[CheckRow]:
     return rows
 
 
+def _output_row(out: Path) -> CheckRow:
+    try:
+        check_output_dir(out, create=False)
+    except ExportError as exc:
+        return CheckRow("output", "fail", str(exc), exc.exit_code)
+    return CheckRow("output", "ok", f"{out} (writable)")
+
+
 def _space_rows(config: Config) -> list[CheckRow]:
     try:
         connection = connect(config)
     except ExportError as exc:
-        return [CheckRow("connection", "fail", str(exc))]
+        return [CheckRow("connection", "fail", str(exc), exc.exit_code)]
 
     async def probe() -> list[CheckRow]:
         async with ConfluenceClient(

@@ -1,13 +1,7 @@
 """The `confluence-export` command line: thin click commands over the library API.
 
-Exit codes:
-  0   success, also when nothing changed
-  1   unexpected error
-  2   usage or configuration error
-  3   partial export: output written, some pages or attachments failed (each listed)
-  4   authentication needs a person (refresh token rejected, missing scope, no login yet)
-  75  retry later: another export holds the lock, the rate-limit budget is exhausted, or the
-      network stayed down through the retries
+Exit codes: the one table is ``exporter.errors.EXIT_CODES``; only ``main`` here maps errors,
+Ctrl-C and SIGTERM to them.
 """
 
 from __future__ import annotations
@@ -26,22 +20,13 @@ import click
 
 from exporter import __version__
 from exporter.config import Config
-from exporter.errors import ExportError
+from exporter.errors import ExitCode, ExportError, exit_codes_help
 
 log = logging.getLogger("exporter")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0   success, also when nothing changed
-  1   unexpected error
-  2   usage or configuration error
-  3   partial export (some pages or attachments failed, each listed)
-  4   authentication needs a person (run `confluence-export login`)
-  75  retry later: another export is running, the rate limit is exhausted,
-      or the network is down
-"""
+EXIT_CODES_HELP = exit_codes_help()
 
 
 class Context:
@@ -271,6 +256,7 @@ def export_command(
     """Export the configured spaces (incremental unless --full)."""
     from exporter.config import require_selection, require_settings
     from exporter.errors import DeletionRefused, PartialExport
+    from exporter.outdir import check_output_dir
     from exporter.pipeline import export
 
     _setup(state)
@@ -278,6 +264,7 @@ def export_command(
     require_settings(config, "export")
     require_selection(config, spaces)
     out_dir = Path(out or config.output.dir)
+    check_output_dir(out_dir, write=not dry_run, create=False)  # before a login, creating nothing
     connection = _connect(config)
     bar = _StageProgress()
     try:
@@ -362,7 +349,9 @@ def check_command(state: Context) -> None:
         click.echo(f"{row.status.upper():<5} {row.name:<{width}}  {row.detail}")
     failed = [r for r in rows if r.status == "fail"]
     if failed:
-        raise CheckFailed(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+        error = CheckFailed(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+        error.exit_code = failed[0].exit_code  # what `export` would exit with for that failure
+        raise error
 
 
 @cli.command("demo")
@@ -384,31 +373,39 @@ def demo_command(state: Context, out: Path) -> None:
 
 
 class CheckFailed(ExportError):
-    """`check` found a problem (each one printed in the table)."""
-
-    exit_code = 1
+    """`check` found a problem (each one printed in the table); exits as its first row says."""
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the CLI and maps errors to exit codes."""
+    """Console entry point: runs the CLI and maps errors, Ctrl-C and SIGTERM to exit codes."""
+    from exporter.signals import handle_sigterm, interruption
+
+    def stop(code: int, message: str) -> None:
+        click.echo(message, err=True)
+        sys.exit(code)
+
+    handle_sigterm()
     try:
         cli.main(args=argv, prog_name="confluence-export", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+    except click.exceptions.Abort as exc:  # click raises it from KeyboardInterrupt and EOFError
+        stop(*(interruption(exc) or (ExitCode.UNEXPECTED, "Aborted.")))
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except ExportError as exc:
+        if interrupted := interruption(None):  # after SIGTERM, a failure is its consequence
+            stop(*interrupted)
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             logging.getLogger("exporter").exception("error")
         from exporter.logs import redact
 
-        click.echo(f"Error: {redact(str(exc), field_values=False)}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    sys.exit(0)
+        stop(exc.exit_code, f"Error: {redact(str(exc), field_values=False)}")
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:  # outside click's Abort
+        if not (interrupted := interruption(exc)):
+            raise
+        stop(*interrupted)
+    if interrupted := interruption(None):  # a SIGTERM whose exception was lost: the run ended
+        stop(*interrupted)
+    sys.exit(ExitCode.OK)

@@ -1,27 +1,33 @@
 """The one exception hierarchy of confluence-export.
 
     ExportError                 root; every message says what happened and what to do next
-    ├── ConfigError             config.yaml or a flag is wrong                 (exit 2)
+    ├── ConfigError             config.yaml or a flag is wrong                 (USAGE)
     │   └── DeletionRefused     the run would delete too much, unconfirmed
-    ├── AuthError               authentication needs a person                  (exit 4)
+    ├── AuthError               authentication needs a person                  (AUTH)
     │   ├── LoginRequired       no token file, or the refresh token was rejected
     │   └── ScopeMissing        the app or token lacks a scope the export needs
-    ├── ApiError                Confluence answered with an unexpected error   (exit 1)
-    │   └── NetworkUnavailable  a host stayed unreachable through the retries  (exit 75)
-    ├── RateLimited             the rate-limit budget is exhausted: retry later (exit 75)
+    ├── ApiError                Confluence answered with an unexpected error   (UNEXPECTED)
+    │   └── NetworkUnavailable  a host stayed unreachable through the retries  (RETRY_LATER)
+    ├── RateLimited             the rate-limit budget is exhausted             (RETRY_LATER)
     ├── ConversionError         one page could not be converted (page id, macro)
-    ├── OutputError             the output directory cannot be written        (exit 1)
-    ├── PartialExport           some pages or attachments failed               (exit 3)
-    └── LockHeld                another export holds the output's lock         (exit 75)
+    ├── OutputError             the output directory cannot be written        (UNEXPECTED)
+    ├── PartialExport           some pages or attachments failed               (PARTIAL)
+    └── LockHeld                another export holds the output's lock         (RETRY_LATER)
 
-Only ``cli.py`` maps these to exit codes (``ExportError.exit_code``).
+    Terminated (a KeyboardInterrupt, not an ExportError): SIGTERM arrived      (TERMINATED)
+
+Only ``cli.py`` maps these to exit codes (``ExportError.exit_code``); ``EXIT_CODES`` below is
+the one table of those codes: ``--help``, ``check``, the GitHub Action and the docs use it.
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 __all__ = [
+    "EXIT_CODES",
+    "ExitCode",
     "ApiError",
     "AuthError",
     "ConfigError",
@@ -35,19 +41,63 @@ __all__ = [
     "PartialExport",
     "RateLimited",
     "ScopeMissing",
+    "Terminated",
+    "exit_codes_help",
 ]
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of every command (CONTRACT.md)."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    PARTIAL = 3
+    AUTH = 4
+    RETRY_LATER = 75  # EX_TEMPFAIL
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+    TERMINATED = 143  # 128 + SIGTERM: a container stop, a CI cancel, `kill`
+
+
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "success, also when nothing changed",
+    ExitCode.UNEXPECTED: "unexpected error",
+    ExitCode.USAGE: "usage or configuration error",
+    ExitCode.PARTIAL: "partial export (some pages or attachments failed, each listed)",
+    ExitCode.AUTH: "authentication needs a person (run `confluence-export login`)",
+    ExitCode.RETRY_LATER: (
+        "retry later: another export is running, the rate limit is exhausted, or the network "
+        "stayed down"
+    ),
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); the next run resumes",
+    ExitCode.TERMINATED: "terminated (SIGTERM); the next run resumes",
+}
+
+
+def exit_codes_help() -> str:
+    """The exit-code table as click help text (``\\b`` keeps click from re-wrapping it)."""
+    rows = "".join(f"  {int(code):<3} {meaning}\n" for code, meaning in EXIT_CODES.items())
+    return "\b\nExit codes:\n" + rows
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: the run stops as on Ctrl-C (cleanups run, the lock is released).
+
+    A ``KeyboardInterrupt`` so that no ``except Exception`` swallows it and asyncio and click
+    treat it as they treat Ctrl-C.
+    """
 
 
 class ExportError(Exception):
     """Root of every error the product raises on purpose."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.UNEXPECTED
 
 
 class ConfigError(ExportError):
     """The configuration or a command-line value is invalid."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = list(problems or [])
@@ -65,7 +115,7 @@ class DeletionRefused(ConfigError):
 class AuthError(ExportError):
     """Authentication failed in a way only a person can fix."""
 
-    exit_code = 4
+    exit_code = ExitCode.AUTH
 
 
 class LoginRequired(AuthError):
@@ -96,7 +146,7 @@ class NetworkUnavailable(ApiError):
     "retry later": the state is saved and the next run resumes.
     """
 
-    exit_code = 75
+    exit_code = ExitCode.RETRY_LATER
 
     def __init__(self, message: str, *, host: str) -> None:
         self.host = host
@@ -106,7 +156,7 @@ class NetworkUnavailable(ApiError):
 class RateLimited(ExportError):
     """Atlassian's rate limit or points budget is exhausted; retry after ``retry_after`` s."""
 
-    exit_code = 75
+    exit_code = ExitCode.RETRY_LATER
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
@@ -129,7 +179,7 @@ class OutputError(ExportError):
 class PartialExport(ExportError):
     """The export finished but some pages or attachments failed (each listed)."""
 
-    exit_code = 3
+    exit_code = ExitCode.PARTIAL
 
     def __init__(self, message: str, failures: list[str] | None = None) -> None:
         self.failures = list(failures or [])
@@ -139,4 +189,4 @@ class PartialExport(ExportError):
 class LockHeld(ExportError):
     """Another export is running on the same output."""
 
-    exit_code = 75
+    exit_code = ExitCode.RETRY_LATER

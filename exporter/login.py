@@ -178,6 +178,7 @@ def login(
 
     endpoint = oauth_endpoint(config, transport)
     store: TokenStore = token_store(config)
+    store.check_writable()  # before the browser: a code spent on a refused save is lost
     out = out or sys.stderr
     state = secrets.token_urlsafe(32)
     if open_browser:

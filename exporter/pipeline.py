@@ -13,7 +13,6 @@ plan and the docs folder) and ``attachments`` (downloads and the page records th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -28,6 +27,7 @@ from exporter.logs import group as log_group
 from exporter.models import NavTree, Page, Space
 from exporter.render import Render
 from exporter.scan import Scan, Scanner
+from exporter.signals import run_async, sigterm_raises
 from exporter.state import STATE_DIR, State
 from exporter.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.walk import GoneSpace, Walker, build_tree
@@ -84,7 +84,7 @@ def export(
         client_options=client_options or {},
         allow_deletions=allow_deletions or config.output.allow_deletions,
     )
-    summary = asyncio.run(run.run(connection))
+    summary = run_async(run.run(connection))  # asyncio.run; SIGTERM unwinds it as Ctrl-C
     if summary.failures and not dry_run:
         spaces_failed = [f.title for f in summary.failures if f.kind == "space"]
         gone = f"space(s) {', '.join(spaces_failed)} could not be read (kept as exported); "
@@ -158,8 +158,9 @@ class Run:
             await self._run(connection)
         else:
             from exporter.lock import ExportLock
+            from exporter.outdir import check_output_dir
 
-            self.state.dir.mkdir(parents=True, exist_ok=True)
+            check_output_dir(self.out)  # one clear line for a file or a read-only folder
             with ExportLock(self.state.dir):
                 _remove_leftovers(self.out)
                 refused = False
@@ -239,7 +240,8 @@ class Run:
             self.summary.points = client.stats.points
             await client.aclose()
         if not self.dry_run and self.fmt in ("site", "both"):
-            _render_site(self.out, self.progress)
+            with sigterm_raises():  # it blocks the loop, which could not react to SIGTERM
+                _render_site(self.out, self.progress)
 
     def tree(self, scans: list[Scan]) -> NavTree:
         """The exported tree: scanned spaces, plus the others as recorded (with ``--space``)

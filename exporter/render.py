@@ -27,6 +27,7 @@ from exporter.errors import ExportError
 from exporter.layout import Entry
 from exporter.models import Attachment, ConvertedPage, Page
 from exporter.scan import Scan
+from exporter.signals import worker_signals
 from exporter.state import PageRecord, State
 from exporter.summary import PlanItem
 
@@ -280,7 +281,7 @@ class Render:
             if task.cancelled() or task.exception() is not None:
                 failed.append(task)
 
-        with pool:
+        try:
             for e in entries:
                 await window.acquire()
                 if failed:
@@ -290,8 +291,12 @@ class Render:
                 task.add_done_callback(finished)
             if running or failed:
                 await gather_all([*running, *failed])
-        self.fallback.shutdown()
-        _WORKER.clear()
+        finally:
+            # Also on Ctrl-C or SIGTERM: drop queued conversions and wait for the workers to
+            # exit, so none outlives the run (they would keep its pipes and CPU for minutes).
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.fallback.shutdown()
+            _WORKER.clear()
 
     def _media_types(self) -> dict[tuple[str, str], str]:
         """Media types of the attachments whose names have no extension, from the state's
@@ -390,6 +395,7 @@ def _worker_init(args: dict[str, Any]) -> None:
     """Set up a conversion process: its own planned layout and a reader of the body cache."""
     from exporter.write import DocsWriter
 
+    worker_signals()
     _WORKER["writer"] = DocsWriter(
         args["docs_root"],
         args["tree"],

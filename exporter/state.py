@@ -27,16 +27,10 @@ from typing import Any, TextIO
 
 from exporter.errors import OutputError
 from exporter.models import Page
+from exporter.scantimes import Times, adopt_local_times, file_digest, save_with_stable_times
 from exporter.warnings import PageWarning, for_page
 
-__all__ = [
-    "FORMAT",
-    "STATE_DIR",
-    "AttachmentRecord",
-    "PageRecord",
-    "SpaceRecord",
-    "State",
-]
+__all__ = ["FORMAT", "STATE_DIR", "AttachmentRecord", "PageRecord", "SpaceRecord", "State"]
 
 FORMAT = 1
 STATE_DIR = ".confluence-export"
@@ -177,6 +171,8 @@ class State:
     _dirty: bool = False
     _flushed: float = field(default_factory=time.monotonic)
     _journal: list[str] = field(default_factory=list)  # page changes not yet appended
+    _tracked: dict[str, Times] = field(default_factory=dict)  # scan times manifest.json holds
+    _baseline: str | None = None  # manifest.json's digest as loaded or last written
 
     @property
     def dir(self) -> Path:
@@ -221,6 +217,7 @@ class State:
             k: SpaceRecord(**{**v, "trash": tuple(v.get("trash", ()))})
             for k, v in raw.get("spaces", {}).items()
         }
+        state._baseline, state._tracked = adopt_local_times(state.manifest_path, state.spaces)
         state._replay_journal()
         return state
 
@@ -301,15 +298,30 @@ class State:
     def save(self) -> None:
         """Write the manifest atomically (temp file, fsync, rename), one page per line.
 
-        The result is one JSON document (``{"format", ..., "pages": {id: record}}``) written a
-        record at a time, so saving never builds the whole document in memory.
+        Its scan times move only when its content changed (else they go to ``scans.json``
+        alone, see ``exporter/scantimes.py``), so a no-change run leaves it byte-identical.
         """
+        sync_filesystem(self.out)  # the files the manifest names, before it names them
+        self._baseline, self._tracked = save_with_stable_times(
+            self.manifest_path, self.spaces, self._tracked, self._baseline, self._write_manifest
+        )
+        self.journal_path.unlink(missing_ok=True)  # folded into the manifest just written
+        self._journal.clear()
+        self._dirty = False
+        self._flushed = time.monotonic()
+
+    def _write_manifest(self, times: dict[str, Times]) -> str | None:
+        """One JSON document (``{"format", ..., "pages": {id: record}}``) written a record at
+        a time, so saving never builds it in memory; returns the written file's digest."""
         head = {
             "format": FORMAT,
             "options": self.options,
             "users": dict(sorted(self.users.items())),
             "managed": sorted(self.managed),
-            "spaces": {k: dataclasses.asdict(v) for k, v in sorted(self.spaces.items())},
+            "spaces": {
+                k: {**dataclasses.asdict(v), "last_scan": times[k][0], "last_full": times[k][1]}
+                for k, v in sorted(self.spaces.items())
+            },
         }
         compact = {"separators": (",", ":"), "ensure_ascii": False}
 
@@ -320,12 +332,8 @@ class State:
                 fh.write(("" if n == 0 else ",\n") + record[1:-1])
             fh.write("\n}}\n")
 
-        sync_filesystem(self.out)  # the files the manifest names, before it names them
         _atomic_write(self.manifest_path, write, text=True)
-        self.journal_path.unlink(missing_ok=True)  # folded into the manifest just written
-        self._journal.clear()
-        self._dirty = False
-        self._flushed = time.monotonic()
+        return file_digest(self.manifest_path)
 
     # -- body cache ---------------------------------------------------------------------------
 
@@ -390,9 +398,9 @@ def _atomic_write(
 ) -> None:
     """Write a file through ``write(fh)`` into a temp file (fsync'd unless ``sync`` is False),
     then rename it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "w" if text else "wb", encoding="utf-8" if text else None) as fh:
             write(fh)
             if sync:
@@ -403,3 +411,6 @@ def _atomic_write(
         raise OutputError(
             f"Cannot write {path}: {exc.strerror}. Check permissions and free space."
         ) from exc
+    except BaseException:  # Ctrl-C or SIGTERM mid-write: leave no temp file behind
+        tmp.unlink(missing_ok=True)
+        raise

@@ -138,6 +138,23 @@ class TokenStore:
                 "read it, also revoke the app and run `confluence-export login`."
             )
 
+    def check_writable(self) -> None:
+        """Raise ``ConfigError`` now when a token could not be saved here: the folder open to
+        other users or not writable, the file a symlink, open to others or not writable.
+
+        ``login`` asks before it opens the browser: a refusal after the consent would cost the
+        authorization code (Atlassian accepts each code once).
+        """
+        self._ensure_dir()
+        if self.exists():
+            self._check_file()
+        blocked = [p for p in (self.path.parent, self.path) if p.exists() and not _writable(p)]
+        if blocked:
+            raise ConfigError(
+                f"The token file cannot be saved: {blocked[0]} is not writable. Fix its "
+                "permissions or set auth.token_file to a writable private location."
+            )
+
     # -- read / write ------------------------------------------------------------------
 
     def exists(self) -> bool:
@@ -263,6 +280,10 @@ class TokenStore:
             for hook in self._hooks:
                 hook(fresh.refresh_token)
             return fresh
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK | (os.X_OK if path.is_dir() else 0))
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -77,3 +77,100 @@ def test_group_readable_token_file_exits_2_with_the_chmod_to_run(tmp_path, small
         "`confluence-export login`.\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_check_exits_2_for_a_missing_setting_as_export_does(tmp_path):
+    (tmp_path / "config.yaml").write_text("site: https://example.atlassian.net\nspaces: [ENG]\n")
+    export = run("--config", "config.yaml", "export", "--out", "out", cwd=tmp_path)
+    check = run("--config", "config.yaml", "check", cwd=tmp_path)
+    assert export.returncode == 2, export.stderr
+    assert check.returncode == 2, check.stdout + check.stderr
+    assert "FAIL  settings" in check.stdout
+    assert check.stderr == "Error: 1 check(s) failed: settings.\n"
+
+
+def test_check_exits_4_for_a_rejected_api_token_as_export_does(tmp_path, small):
+    config = small.write_config(tmp_path / "config.yaml")
+    config.write_text(config.read_text().replace(small.ready["api_token"], "wrong-token"))
+    check = run("--config", "config.yaml", "check", cwd=tmp_path)
+    assert check.returncode == 4, check.stdout + check.stderr
+    assert "FAIL  login" in check.stdout
+    assert check.stderr == "Error: 1 check(s) failed: login.\n"
+
+
+def test_help_lists_every_exit_code_of_the_one_table():
+    from exporter.errors import EXIT_CODES
+
+    result = subprocess.run(
+        [sys.executable, "-m", "exporter", "check", "--help"], capture_output=True, text=True
+    )
+    for code, meaning in EXIT_CODES.items():
+        assert f"  {int(code):<3} {meaning}" in result.stdout
+    assert {0, 1, 2, 3, 4, 75, 130, 143} == {int(c) for c in EXIT_CODES}
+
+
+def test_output_dir_in_config_pointing_at_a_file_is_a_one_line_config_error(tmp_path, small):
+    config = small.write_config(tmp_path / "config.yaml")
+    config.write_text(config.read_text().replace("dir: export", "dir: notes.txt"))
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    result = run("--config", "config.yaml", "export", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"Error: The output folder {tmp_path / 'notes.txt'} is a file. Set output.dir (or "
+        "--out) to a folder.\n"
+    )
+    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+    check = run("--config", "config.yaml", "check", cwd=tmp_path)
+    assert check.returncode == 2, check.stdout + check.stderr
+    assert "FAIL  output" in check.stdout
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A read-only tmpfs (even root cannot write there); skipped where mounting is refused."""
+    point = tmp_path / "ro"
+    point.mkdir()
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mount.stderr.strip()}")
+    yield point
+    subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("where", [".", "out"], ids=["the-folder-itself", "a-folder-inside"])
+def test_read_only_output_folder_is_one_line_naming_it(tmp_path, small, read_only_dir, where):
+    small.write_config(tmp_path / "config.yaml")
+    out = read_only_dir / where
+    result = run("--config", "config.yaml", "export", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        f"Error: Cannot write to the output folder {out.resolve()} (read-only file system). "
+        "Make it writable, or set output.dir (or --out) to another folder.\n"
+    )
+    check = run("--config", "config.yaml", "check", cwd=tmp_path)
+    assert "FAIL  output" not in check.stdout  # check looks at output.dir, not this --out
+    config = tmp_path / "config.yaml"
+    config.write_text(config.read_text().replace("dir: export", f"dir: {out}"))
+    check = run("--config", "config.yaml", "check", cwd=tmp_path)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "FAIL  output" in check.stdout and "read-only file system" in check.stdout
+
+
+def test_sandbox_port_in_use_is_a_one_line_usage_error(small):
+    port = small.base_url.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "exporter", "sandbox", "--seed", "none", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use). Stop what uses "
+        "it, or pass --port 0 to pick a free port.\n"
+    )

@@ -253,7 +253,11 @@ def start_sandbox(
 def _listen(host: str, port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
     sock.listen(1024)
     return sock
 
@@ -295,8 +299,18 @@ def serve_forever(
     announce: Any = print,
 ) -> None:
     """Run in the foreground until interrupted, writing the ready file once listening."""
-    sandbox = build_sandbox(options)
-    sock = _listen(host, port)
+    try:  # before the seed is built: a busy port is known at once
+        sock = _listen(host, port)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Stop what uses it, or "
+            "pass --port 0 to pick a free port."
+        ) from None
+    try:
+        sandbox = build_sandbox(options)
+    except BaseException:
+        sock.close()
+        raise
     bound = sock.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     media = _media_socket(sandbox, host)

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 import exporter
 from exporter.errors import ConfigError, OutputError
+from exporter.signals import worker_signals
 from exporter.site.cache import CachedPage, RenderCache, cache_path, fingerprint, load_cache
 from exporter.site.links import LinkIndex, relative_url
 from exporter.site.markdown import MarkdownRenderer, pygments_css
@@ -213,11 +214,13 @@ def _rendering(
         return
     # fork: workers inherit the renderer, nav and templates instead of rebuilding them.
     _FORKED["pages"] = pages
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("fork"), initializer=worker_signals
+    )
     try:
         yield pool.map(_render_forked, todo, chunksize=POOL_CHUNK)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # no worker outlives Ctrl-C or SIGTERM
         raise
     else:
         pool.shutdown()

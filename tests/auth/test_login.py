@@ -279,3 +279,38 @@ def test_interactive_connect_without_a_login_runs_the_browser_login(
     connection = connect(config, interactive=True)
     assert connection.cloud_id == oauth_sandbox.app.store.cloud_id
     assert token_store(config).require().cloud_id == connection.cloud_id
+
+
+def _recording_browser(tmp_path: Path) -> tuple[Path, Path]:
+    """A stand-in browser that only records the URLs it was asked to open."""
+    record = tmp_path / "opened.txt"
+    script = tmp_path / "record-browser.py"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nopen({str(record)!r}, 'a').write(sys.argv[1] + '\\n')\n"
+    )
+    script.chmod(0o755)
+    return script, record
+
+
+@pytest.mark.parametrize("no_browser", [False, True], ids=["browser", "no-browser"])
+def test_login_refuses_an_unsafe_token_folder_before_the_browser_opens(
+    oauth_sandbox: RunningSandbox, tmp_path: Path, no_browser: bool
+) -> None:
+    config = write_config(oauth_sandbox, tmp_path)
+    folder = tmp_path / "state"
+    folder.mkdir(mode=0o750)
+    folder.chmod(0o750)  # group-readable: the token file cannot be saved there
+    browser, record = _recording_browser(tmp_path)
+    flags = ["--no-browser"] if no_browser else []
+    result = cli(
+        config, "login", "--port", "0", "--timeout", "5", *flags, env={"BROWSER": str(browser)}
+    )
+    assert result.returncode == 2, result.stderr
+    assert _error_line(result) == (
+        f"Error: The token directory {folder} is readable by other users (mode 750). Run "
+        f"`chmod 700 {folder}` or set auth.token_file to a private location."
+    )
+    assert not record.exists(), "the browser was opened before the token folder was checked"
+    assert "/authorize?" not in result.stdout + result.stderr
+    assert not [r for r in oauth_sandbox.stats()["by_route"] if "token" in r or "authorize" in r]
+    assert not (folder / "tokens.json").exists()

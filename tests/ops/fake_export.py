@@ -39,7 +39,11 @@ def main() -> int:
                     "deleted": 0,
                     "failed": failed,
                 },
-                "attachments": {"downloaded": 0, "unchanged": 0, "failed": 0},
+                "attachments": {
+                    "downloaded": 0,
+                    "unchanged": 0,
+                    "failed": int(os.environ.get("FAKE_ATTACHMENTS_FAILED", "0")),
+                },
                 "requests": 1,
                 "retries": 0,
                 "points": 1,

@@ -127,3 +127,46 @@ def test_files_validate_against_the_published_github_schemas(path, schema):
     validator_cls = jsonschema.validators.validator_for(json.loads(text))
     errors = [e.message for e in validator_cls(json.loads(text)).iter_errors(load(ROOT / path))]
     assert errors == []
+
+
+def test_every_output_a_step_writes_is_declared_in_action_yml(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from exporter.action import main
+
+    action = load(ROOT / "action.yml")
+    declared = set()
+    for spec in action["outputs"].values():
+        match = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}", spec["value"])
+        assert match
+        declared.add((match.group(1), match.group(2)))
+    work = tmp_path / "work"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    subprocess.run(["git", "remote", "add", "origin", str(remote)], cwd=work, check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+    env.update(
+        GITHUB_WORKSPACE=str(work),
+        GITHUB_REF="refs/heads/main",
+        RUNNER_TEMP=str(tmp_path),
+        CONFLUENCE_EXPORT_BIN=f"{sys.executable} {Path(__file__).with_name('fake_export.py')}",
+        FAKE_ARGV_LOG=str(tmp_path / "argv.log"),
+        FAKE_PAGES="ENG/index=hello",
+        INPUT_OUTPUT_DIR="export",
+        INPUT_COMMIT="true",
+    )
+    written = set()
+    for step in action["runs"]["steps"]:
+        found = re.search(r"python -m exporter\.action (\w+)", step.get("run", ""))
+        if not found:
+            continue
+        output = tmp_path / f"{found.group(1)}.out"
+        assert main([found.group(1)], {**env, "GITHUB_OUTPUT": str(output)}) == 0
+        if output.exists():
+            names = {line.split("=", 1)[0] for line in output.read_text().splitlines()}
+            written |= {(step.get("id", ""), name) for name in names}
+    assert ("export", "exit-code") in written
+    assert written - declared == set(), f"written but not declared: {written - declared}"

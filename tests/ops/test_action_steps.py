@@ -83,6 +83,7 @@ def test_export_then_commit_makes_one_commit_and_none_when_nothing_changed(works
         "changed": "true",
         "pages-exported": "2",
         "pages-failed": "0",
+        "attachments-failed": "0",
         "exit-code": "0",
     }
     assert run_step("commit", env, workspace) == 0
@@ -329,3 +330,40 @@ def test_failed_push_is_a_workflow_error_naming_the_git_command(workspace, capsy
     assert capsys.readouterr().out.startswith(
         "::error title=confluence-export commit::git push -q failed: fatal: "
     )
+
+
+def finish_env(env: dict[str, str], export_outputs: dict[str, str]) -> dict[str, str]:
+    """The finish step's env exactly as action.yml wires it from the export step's outputs."""
+    import re
+
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())
+    (step,) = [s for s in action["runs"]["steps"] if "exporter.action finish" in s.get("run", "")]
+    wired = dict(env)
+    for name, value in step.get("env", {}).items():
+        match = re.fullmatch(r"\$\{\{ steps\.export\.outputs\.([\w-]+) \}\}", value)
+        assert match, f"finish step env {name}={value} is not an export output"
+        wired[name] = export_outputs.get(match.group(1), "")
+    return wired
+
+
+@pytest.mark.parametrize(
+    ("pages_failed", "attachments_failed", "code"),
+    [("0", "2", 3), ("1", "0", 3), ("0", "0", 0)],
+    ids=["only-attachments-failed", "a-page-failed", "nothing-failed"],
+)
+def test_finish_step_fails_the_job_on_any_failure_the_summary_counts(
+    workspace, pages_failed, attachments_failed, code
+):
+    env = action_env(workspace, commit="true")
+    env.update(
+        FAKE_PAGES="ENG/index=hello",
+        FAKE_FAILED=pages_failed,
+        FAKE_ATTACHMENTS_FAILED=attachments_failed,
+        FAKE_EXIT=str(code),
+    )
+    assert run_step("export", env, workspace) == 0
+    out = outputs(workspace)
+    assert (out["pages-failed"], out["attachments-failed"]) == (pages_failed, attachments_failed)
+    assert run_step("finish", finish_env(env, out), workspace) == code

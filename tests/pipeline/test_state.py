@@ -138,3 +138,42 @@ def test_page_warnings_round_trip_through_manifest_and_journal_and_name_their_pa
     assert loaded.pages["8"].warnings == ()
     state.save()
     assert State.load(tmp_path).pages["7"].warnings == warned.warnings
+
+
+def _scanned(state: State, when: str) -> None:
+    state.set_space(SpaceRecord("ENG", "98", "Engineering", last_scan=when, last_full=when))
+
+
+def test_scan_times_move_the_manifest_only_with_its_content(tmp_path: Path):
+    state = State.load(tmp_path)
+    state.set_page(PageRecord.from_page(Page(id="7", space_key="ENG", title="Setup")))
+    _scanned(state, "2026-01-01T00:00:00+00:00")
+    state.save()
+    first = state.manifest_path.read_bytes()
+
+    again = State.load(tmp_path)
+    _scanned(again, "2026-01-02T00:00:00+00:00")  # a run that found no change
+    again.save()
+    assert again.manifest_path.read_bytes() == first
+    assert State.load(tmp_path).spaces["ENG"].last_scan == "2026-01-02T00:00:00+00:00"
+    assert (again.dir / ".gitignore").read_text().splitlines()[1] == "scans.json"
+
+    edited = State.load(tmp_path)
+    edited.set_page(PageRecord.from_page(Page(id="7", space_key="ENG", title="Set up", version=2)))
+    _scanned(edited, "2026-01-03T00:00:00+00:00")
+    edited.save()
+    assert b"2026-01-03T00:00:00+00:00" in edited.manifest_path.read_bytes()
+    assert State.load(tmp_path).spaces["ENG"].last_scan == "2026-01-03T00:00:00+00:00"
+
+
+def test_local_scan_times_of_another_manifest_are_ignored(tmp_path: Path):
+    state = State.load(tmp_path)
+    _scanned(state, "2026-01-01T00:00:00+00:00")
+    state.save()
+    _scanned(state, "2026-01-05T00:00:00+00:00")
+    state.save()  # scans.json: 01-05, valid with the manifest's 01-01
+    manifest = state.manifest_path.read_text()
+    # A checkout of an older manifest (scanned 2025-12-20): its own times must be used, or
+    # the changes between 2025-12-20 and 2026-01-05 would never be fetched.
+    state.manifest_path.write_text(manifest.replace("2026-01-01", "2025-12-20"))
+    assert State.load(tmp_path).spaces["ENG"].last_scan == "2025-12-20T00:00:00+00:00"
