@@ -181,6 +181,24 @@ def when_requests(sb: SandboxHandle, count: int, action: Callable[[], object]) -
     return thread
 
 
+def when_downloads_start(sb: SandboxHandle, action: Callable[[], object]) -> threading.Thread:
+    """Run ``action`` in a thread once the first attachment reaches the media host: the scan
+    is over whatever it cost (space listings, scope probes, trash listings)."""
+
+    def started() -> bool:
+        return sb.sandbox.stats.media["requests"] >= 1
+
+    def wait_then_act() -> None:
+        deadline = time.monotonic() + 60
+        while not started() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        action()
+
+    thread = threading.Thread(target=wait_then_act, daemon=True)
+    thread.start()
+    return thread
+
+
 def revoke_all_families(sb: SandboxHandle) -> int:
     """Revoke every OAuth token family (what Atlassian does on refresh-token reuse or revoke)."""
     oauth = sb.sandbox.oauth

@@ -13,13 +13,11 @@ from exporter.errors import PartialExport, RateLimited
 from exporter.sandbox import SandboxHandle
 
 from .helpers import (
-    EXTRA_SPACE_LISTINGS,
-    PREFLIGHT_REQUESTS,
     run_cli,
     run_inprocess,
     tree_diff,
     tree_hashes,
-    when_requests,
+    when_downloads_start,
     write_config,
 )
 
@@ -90,9 +88,7 @@ def test_429_storm_without_retry_after_backs_off_and_finishes(
     sb = sandbox_factory()
     # No Retry-After header: the client must choose its own backoff. The storm starts once the
     # scan is done, while attachment downloads run concurrently.
-    storm = when_requests(
-        sb, PREFLIGHT_REQUESTS + 6 + EXTRA_SPACE_LISTINGS, lambda: sb.inject("429", count=20)
-    )
+    storm = when_downloads_start(sb, lambda: sb.inject("429", count=20))
     summary = run_inprocess(write_config(sb, tmp_path / "run"))
     storm.join()
     assert sb.stats()["faults"].get("429") == 20
@@ -165,9 +161,7 @@ def test_failed_referenced_attachment_is_retried_by_the_next_run(
     sb = sandbox_factory()
     config = write_config(sb, tmp_path / "run")
     # After the scan (6 requests + the extra space listings) every download fails on every try.
-    trigger = when_requests(
-        sb, PREFLIGHT_REQUESTS + 6 + EXTRA_SPACE_LISTINGS, lambda: sb.inject("500", count=10_000)
-    )
+    trigger = when_downloads_start(sb, lambda: sb.inject("500", count=10_000))
     with pytest.raises(PartialExport):
         run_inprocess(config)
     trigger.join()
