@@ -10,7 +10,8 @@ reading any body. Keys:
 - ``c:<key>``: the keys of an entry's children, in order
 - ``r:<json>``: what a reference by title resolves to (``[kind, space, title, day]``)
 - ``b:<id>``: the version of a page whose body is included
-- ``a:<id>``: the names of a page's attachments
+- ``a:<id>``: the names of a page's attachments (the attachments macro lists them)
+- ``f:<json>``: whether one file (``[page id, name]``) is listed (a link to it)
 - ``h:<space>``: the key of a space's top entry (its homepage or generated index)
 - ``u:<id>``: the parent of an entry (``@parent`` roots)
 """
@@ -78,6 +79,9 @@ class DependencyView:
             return "-" if page is None else str(page.version)
         if kind == "a":
             return "\x1f".join(sorted(self.listing.get(rest, {})))
+        if kind == "f":
+            page_id, name = json.loads(rest)
+            return "1" if name in self.listing.get(page_id, {}) else "-"
         if kind == "h":
             return home_key(layout, rest) or "-"
         if kind == "u":

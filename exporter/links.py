@@ -153,7 +153,8 @@ class ExportResolver:
                 return self._remote_page(owner or PageRef(), None)
             url = f"{self.site_url}/wiki/download/attachments/{page_id}/{quote(filename)}"
             return Link(href=url, exported=False, target_title=filename)
-        self.dependencies.add(f"a:{entry.key}")
+        # the link depends on that one file being listed, not on the page's whole file list
+        self.dependencies.add("f:" + json.dumps([entry.key, filename], ensure_ascii=False))
         if record:
             self.attachment_refs.add((entry.key, filename))
         target = self._attachment_path(entry.key, filename)

@@ -81,7 +81,13 @@ class Render:
             dry_run=run.dry_run,
             media_types=self._media_types(),
         )
-        self.view = DependencyView(self.writer.layout, self.listing)
+        # attachment names of pages this run did not list come from their records, so an
+        # unchanged page's dependencies read the same as when it was rendered
+        names: dict[str, Any] = {
+            rec.id: {a.filename: None for a in rec.attachments} for rec in self.state.pages.values()
+        }
+        names.update(self.listing)
+        self.view = DependencyView(self.writer.layout, names)
         self.extra_refs: set[tuple[str, str]] = set()  # (owner, filename) of other pages' files
         self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="write")
         self.done = 0
