@@ -104,6 +104,7 @@ def needs(attachments: bool) -> tuple[Need, ...]:
     return (
         *found,
         Need("CQL listing of attachments, REST v1 only", ("search:confluence",)),
+        Need("list trashed attachments, REST v2", ("read:attachment:confluence",)),
         Need("attachment downloads, REST v1", ("readonly:content.attachment:confluence",)),
     )
 
@@ -142,7 +143,7 @@ async def _refused(probe: Probe) -> bool:
 async def probe_access(
     client: ConfluenceClient, attachments: bool, kind: TokenKind = "scoped"
 ) -> Access:
-    """A scoped API token: one small request per need (six requests in all)."""
+    """A scoped API token: one small request per need (seven requests in all)."""
     found: dict[str, Any] = {}
 
     async def spaces() -> None:
@@ -166,6 +167,9 @@ async def probe_access(
         "CQL listing of attachments, REST v1 only": lambda: client.get_json(
             "/rest/api/content/search",
             {"cql": "type=attachment", "expand": ATTACHMENT_EXPAND, "limit": 1},
+        ),
+        "list trashed attachments, REST v2": lambda: client.get_json(
+            "/api/v2/attachments", {"status": "trashed", "limit": 1}
         ),
         # an attachment that does not exist: 404 once the scope passed, no file is fetched
         "attachment downloads, REST v1": lambda: client.get_json(
