@@ -218,9 +218,29 @@ def test_scoped_token_without_the_download_scope_is_told_before_exporting(
     config = load_config(scoped_config(sb, tmp_path, token))
     with pytest.raises(ScopeMissing) as caught:
         export(config, out=tmp_path / "out", connection=connect(config), client_options=FAST)
-    message = str(caught.value)
-    assert "read:attachment:confluence, readonly:content.attachment:confluence" in message
-    assert "list trashed attachments" in message and "attachment downloads" in message
+    assert "lacks the scope readonly:content.attachment:confluence (attachment downloads" in str(
+        caught.value
+    )
+    assert not (tmp_path / "out" / "docs").exists()
+
+
+def test_scoped_token_without_the_attachment_scope_stops_at_the_trash_listing_before_any_page(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    """The export spends no probe on it: its listing of trashed attachments is the probe."""
+    sb = sandbox_factory()
+    token = "ATATT3xFfGF0no-attachment-reads=0000F00D"
+    held = (GRANULAR_ONLY - {"read:attachment:confluence"}) | {
+        "search:confluence",
+        "read:confluence-content.all",
+        "readonly:content.attachment:confluence",
+    }
+    sb.sandbox.credentials.scoped[token] = held
+    config = load_config(scoped_config(sb, tmp_path, token))
+    with pytest.raises(ScopeMissing) as caught:
+        export(config, out=tmp_path / "out", connection=connect(config), client_options=FAST)
+    assert "/wiki/api/v2/attachments:" in str(caught.value)
+    assert "(read:attachment:confluence)" in str(caught.value)
     assert not (tmp_path / "out" / "docs").exists()
 
 
