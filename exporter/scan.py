@@ -53,6 +53,7 @@ class Scanner:
     wanted_users: set[str] = dataclasses.field(default_factory=set)
     trash: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # per space
     attachment_trash: AttachmentTrash | None = None  # this run's listing (None: not read)
+    batch: int = 250  # the walker's list size, set when the listing is read
 
     async def scan_attachment_trash(
         self, walker: Walker, selected: Sequence[SelectedSpace]
@@ -69,6 +70,7 @@ class Scanner:
         ]
         marks = [set(head) for head in heads]
         stop = None if not heads else (lambda att_id: all(att_id in m for m in marks))
+        self.batch = walker.batch
         self.attachment_trash = await trashed_attachments(walker.client, walker.batch, stop)
 
     def _needs_full(self, scan_key: str, fingerprint: str) -> bool:
@@ -223,11 +225,19 @@ class Scanner:
                 settings=_fingerprint(scan.selected),
                 homepage_id=space.homepage_id,
                 trash=self.trash.get(space.key, ()),
-                attachment_trash=self.attachment_trash.head
-                if self.attachment_trash is not None
-                else (old.attachment_trash if old else ()),
+                attachment_trash=self._marks(scan, old),
             )
         )
+
+    def _marks(self, scan: Scan, old: SpaceRecord | None) -> tuple[str, ...]:
+        """Where the next run's trashed-attachment listing may stop for this space: the top of
+        this run's, unless the old marks still serve and no file of the space was trashed."""
+        listed, kept = self.attachment_trash, old.attachment_trash if old else ()
+        if listed is None:
+            return kept
+        if kept and not scan.full and not scan.trashed and listed.keeps_marks(self.batch):
+            return kept
+        return listed.head
 
 
 def _attachment(page_id: str, rec: AttachmentRecord) -> Attachment:

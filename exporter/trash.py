@@ -27,6 +27,15 @@ class AttachmentTrash:
 
     by_page: dict[str, dict[str, str]]  # page or blog post id -> attachment id -> file name
     head: tuple[str, ...]
+    depth: int | None = None  # ids read before a stop mark (None: no mark met, or no stop)
+
+    def keeps_marks(self, batch: int) -> bool:
+        """Whether last run's marks still stop the next run's listing early in its first page.
+
+        A space where nothing was trashed keeps them, so the tracked manifest does not change
+        because files were trashed elsewhere on the site.
+        """
+        return self.depth is not None and self.depth <= batch // 2
 
 
 async def trashed_attachments(
@@ -39,6 +48,8 @@ async def trashed_attachments(
     head: list[str] = []
     keep = min(TRASH_HEAD, batch)
     reached = stop is None
+    depth: int | None = None
+    read = 0
     params: dict[str, str | int] = {"status": "trashed", "sort": "-modified-date", "limit": batch}
     async for item in client.paginate_v2("/api/v2/attachments", params):
         att_id = str(item.get("id") or "") if isinstance(item, dict) else ""
@@ -47,7 +58,9 @@ async def trashed_attachments(
             found.setdefault(str(owner), {})[att_id] = str(item.get("title") or "")
         if len(head) < keep and att_id:
             head.append(att_id)
-        reached = reached or (stop is not None and stop(att_id))
+        read += 1
+        if not reached and stop is not None and stop(att_id):
+            reached, depth = True, read
         if reached and len(head) >= keep:
             break
-    return AttachmentTrash(found, tuple(head))
+    return AttachmentTrash(found, tuple(head), depth)
