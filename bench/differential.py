@@ -28,12 +28,12 @@ def main() -> int:
     parser.add_argument("--ops", type=int, default=200)
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument(
-        "--attachment-deletes",
+        "--no-attachment-deletes",
         action="store_true",
-        help="also delete attachments (seen only by the periodic reconcile)",
+        help="leave attachment deletions out of the sequence (they are in it by default)",
     )
     args = parser.parse_args()
-    differential.ATTACHMENT_DELETES = args.attachment_deletes
+    differential.ATTACHMENT_DELETES = not args.no_attachment_deletes
     logging.basicConfig(level=logging.ERROR)
     log = (lambda _: None) if args.quiet else (lambda line: print(line, flush=True))
     with tempfile.TemporaryDirectory(prefix="differential-") as tmp:

@@ -121,6 +121,8 @@ class AttachmentDownloads:
         listing = self.listing.get(page_id, {})
         kept = {a.filename: a for a in rec.attachments}
         self.writer.register_attachments(page_id, listing)
+        # the page does not name a file trashed since (it would have been re-rendered): drop it
+        wanted = {fn for fn in wanted if not self._trashed(page_id, fn)}
         notes: list[tuple[str, str]] = []
         atts = await self._attachments(page_id, wanted, kept, notes)
         self.state.set_page(_with_files(rec, atts, notes))
@@ -153,8 +155,12 @@ class AttachmentDownloads:
         jobs = []
         for fn in sorted(wanted):
             att = listing.get(fn)
-            on_disk = fn in kept and bool(kept[fn].path)
-            if (att is not None and not att.id) or (att is None and not full and not on_disk):
+            # a file trashed since the last scan: its copy goes, as a full export has none
+            trashed = self._trashed(page_id, fn)
+            on_disk = fn in kept and bool(kept[fn].path) and not trashed
+            if (att is not None and not att.id) or (
+                att is None and not full and not on_disk and not trashed
+            ):
                 att = await self._look_up(page_id, fn)  # referenced by name only: find its id
             if att is None or not att.id:
                 if on_disk:
@@ -166,6 +172,10 @@ class AttachmentDownloads:
             jobs.append(self._download(page_id, att, kept.get(fn), notes))
         results = await gather_all(jobs)
         return tuple(r for r in results if r is not None)
+
+    def _trashed(self, page_id: str, filename: str) -> bool:
+        """Whether the scan saw this file of an exported page trashed since the last run."""
+        return any((page_id, filename) in s.trashed for s in self.scans.values())
 
     async def _look_up(self, page_id: str, filename: str) -> Attachment | None:
         """An attachment known only by page and name, from that page's listing (fetched once).

@@ -210,6 +210,7 @@ class Run:
                 types=self.config.space_types,
             )
             self._keep_gone(choice.gone)
+            await self.scanner.scan_attachment_trash(walker, choice.selected)
             scans = []
             for sel in choice.selected:
                 with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs

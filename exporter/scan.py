@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from exporter.models import Attachment, Page
 from exporter.state import AttachmentRecord, PageRecord, SpaceRecord, State
 from exporter.summary import ProgressFn
+from exporter.trash import AttachmentTrash, trashed_attachments
 from exporter.walk import SelectedSpace, Walker, mentioned_users
 
 __all__ = ["Scan", "Scanner"]
@@ -34,6 +36,7 @@ class Scan:
     removed: set[str]  # manifest ids gone from Confluence
     listing: dict[str, dict[str, Attachment]]  # page id -> filename -> current attachment
     failed: bool = False
+    trashed: set[tuple[str, str]] = dataclasses.field(default_factory=set)  # (page id, name)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -49,6 +52,26 @@ class Scanner:
     progress: ProgressFn
     wanted_users: set[str] = dataclasses.field(default_factory=set)
     trash: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # per space
+    attachment_trash: AttachmentTrash | None = None  # this run's listing (None: not read)
+    batch: int = 250  # the walker's list size, set when the listing is read
+
+    async def scan_attachment_trash(
+        self, walker: Walker, selected: Sequence[SelectedSpace]
+    ) -> None:
+        """Read the site's trashed attachments once for every space (one request a run when
+        fewer than a page of files was trashed since the oldest space's last scan)."""
+        if self.mode == "none" or not selected:
+            return
+        heads = [
+            rec.attachment_trash
+            for sel in selected
+            if not self._needs_full(sel.space.key, _fingerprint(sel))
+            and (rec := self.state.spaces.get(sel.space.key)) is not None
+        ]
+        marks = [set(head) for head in heads]
+        stop = None if not heads else (lambda att_id: all(att_id in m for m in marks))
+        self.batch = walker.batch
+        self.attachment_trash = await trashed_attachments(walker.client, walker.batch, stop)
 
     def _needs_full(self, scan_key: str, fingerprint: str) -> bool:
         rec = self.state.spaces.get(scan_key)
@@ -102,7 +125,23 @@ class Scanner:
                     listing[pid] = {a.filename: _attachment(pid, a) for a in r.attachments}
         for att in await attachments:
             listing.setdefault(att.page_id, {})[att.filename] = att
-        return Scan(sel, full, started, pages, fetched, removed, listing)
+        trashed = set() if full else self._drop_trashed(listing)
+        return Scan(sel, full, started, pages, fetched, removed, listing, trashed=trashed)
+
+    def _drop_trashed(self, listing: dict[str, dict[str, Attachment]]) -> set[tuple[str, str]]:
+        """Take the files trashed since the last scan out of an incremental listing (the page
+        keeps its version, so nothing else shows it); a same-named newer upload stays."""
+        gone: set[tuple[str, str]] = set()
+        by_page = self.attachment_trash.by_page if self.attachment_trash is not None else {}
+        for pid, files in by_page.items():
+            names = listing.get(pid)
+            if not names:
+                continue
+            for att_id, name in files.items():
+                if name in names and names[name].id == att_id:
+                    del names[name]
+                    gone.add((pid, name))
+        return gone
 
     async def _restored(
         self,
@@ -186,8 +225,19 @@ class Scanner:
                 settings=_fingerprint(scan.selected),
                 homepage_id=space.homepage_id,
                 trash=self.trash.get(space.key, ()),
+                attachment_trash=self._marks(scan, old),
             )
         )
+
+    def _marks(self, scan: Scan, old: SpaceRecord | None) -> tuple[str, ...]:
+        """Where the next run's trashed-attachment listing may stop for this space: the top of
+        this run's, unless the old marks still serve and no file of the space was trashed."""
+        listed, kept = self.attachment_trash, old.attachment_trash if old else ()
+        if listed is None:
+            return kept
+        if kept and not scan.full and not scan.trashed and listed.keeps_marks(self.batch):
+            return kept
+        return listed.head
 
 
 def _attachment(page_id: str, rec: AttachmentRecord) -> Attachment:

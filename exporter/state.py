@@ -156,6 +156,8 @@ class SpaceRecord:
     settings: str = ""  # fingerprint of the selection; a change forces a full run
     homepage_id: str | None = None  # rebuilds its tree as laid out when it is not scanned
     trash: tuple[str, ...] = ()  # ids in the trash at the last change scan (to see restores)
+    # the newest trashed attachment ids of the site at that scan: the next one reads back to them
+    attachment_trash: tuple[str, ...] = ()
 
 
 @dataclass
@@ -214,7 +216,13 @@ class State:
         state.users = dict(raw.get("users", {}))
         state.managed = list(raw.get("managed", []))
         state.spaces = {
-            k: SpaceRecord(**{**v, "trash": tuple(v.get("trash", ()))})
+            k: SpaceRecord(
+                **{
+                    **v,
+                    "trash": tuple(v.get("trash", ())),
+                    "attachment_trash": tuple(v.get("attachment_trash", ())),
+                }
+            )
             for k, v in raw.get("spaces", {}).items()
         }
         state._baseline, state._tracked = adopt_local_times(state.manifest_path, state.spaces)

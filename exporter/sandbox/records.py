@@ -115,10 +115,16 @@ class AttachmentRecord:
     versions: list[AttachmentVersion] = field(default_factory=list)
     comment: str = ""
     status: str = "current"
+    trashed_at: datetime | None = None  # when it went to the trash (its modification time)
 
     @property
     def current(self) -> AttachmentVersion:
         return self.versions[-1]
+
+    @property
+    def modified_at(self) -> datetime:
+        """Its latest change: the trash time while trashed, else its current version's time."""
+        return self.trashed_at or self.current.created_at
 
     @property
     def media_type(self) -> str:

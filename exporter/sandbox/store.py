@@ -335,6 +335,7 @@ class Store(HistoryEdits):
         with self.lock:
             att = self.attachments[attachment_id]
             att.status = "trashed"
+            att.trashed_at = self.clock.now()
             self.view_cache.clear()
             self.revision += 1
             return att

@@ -9,6 +9,7 @@ from typing import Any
 
 from exporter.sandbox.routing import Call, Reply, Router
 from exporter.sandbox.store import ContentRecord, SpaceRecord, Store
+from exporter.sandbox.v2_attachments import list_attachments
 from exporter.sandbox.v2_history import page_at_version
 from exporter.sandbox.v2_objects import (
     attachment_v2,
@@ -368,5 +369,6 @@ def register(router: Router) -> None:
     router.add("GET", f"{p}/blogposts/{{id}}/labels", get_labels, LABELS)
     router.add("GET", f"{p}/folders/{{id}}", get_folder, FOLDER)
     router.add("GET", f"{p}/folders/{{id}}/direct-children", get_direct_children, HIERARCHY)
+    router.add("GET", f"{p}/attachments", list_attachments, ATTACHMENT)
     router.add("GET", f"{p}/attachments/{{id}}", get_attachment, ATTACHMENT)
     router.add("POST", f"{p}/users-bulk", users_bulk, USERS)

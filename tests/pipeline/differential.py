@@ -29,10 +29,9 @@ from tests.pipeline.replay import EXPORT, SEED, Log, Op, Replay
 
 __all__ = ["Outcome", "check", "generate", "reproducer", "run", "shrink"]
 
-# Deleting a file leaves its page's version and date alone, and no listing the incremental scan
-# reads shows it, so only the periodic full reconcile removes it (a known limit, kept out of
-# the default sequence; bench/differential.py --attachment-deletes shows it).
-ATTACHMENT_DELETES = False
+# Deleting a file leaves its page's version and date alone; the incremental scan sees it in the
+# site's trashed-attachment listing (exporter/trash.py). False leaves deletions out.
+ATTACHMENT_DELETES = True
 
 
 def _quiet(line: str) -> None:

@@ -30,7 +30,7 @@ def test_incremental_export_equals_full_export_after_random_edits(tmp_path: Path
 def test_generated_sequence_covers_every_kind_of_edit_and_is_seeded() -> None:
     ops = generate(SEED, 200)
     kinds = {op[0] for op in ops}
-    assert {"create", "edit", "rename", "move", "reorder", "delete", "restore", "att_add",
+    assert {"create", "edit", "rename", "move", "reorder", "delete", "restore", "att_add", "att_delete",
             "label", "homepage", EXPORT} <= kinds  # fmt: skip
     assert ops == generate(SEED, 200) and ops != generate(SEED + 1, 200)
     assert sum(op == (EXPORT,) for op in ops) == 20

@@ -64,3 +64,20 @@ def test_embedded_file_trashed_then_its_page_moved_is_gone_not_a_failure(tmp_pat
     """The move re-downloads the file to the page's new folder: the 404 means it was trashed."""
     _same(tmp_path, ("att_add", "p6", "a.png", "1"), ("edit", "p6", "text:1 image:a.png"), X,
           ("att_delete", "p6", "a.png"), ("rename", "p6", "Zeta p6"))  # fmt: skip
+
+
+def test_trashed_attachment_embedded_by_an_unchanged_page_goes_on_a_plain_run(
+    tmp_path: Path,
+) -> None:
+    """The page keeps its version: the site's trashed-attachment listing shows the deletion."""
+    _same(tmp_path, ("create", "p20", "", "text:1 image:b.png"), ("att_add", "p20", "b.png", "7"),
+          X, ("att_delete", "p20", "b.png"))  # fmt: skip
+
+
+def test_trashed_attachment_stays_gone_on_the_runs_after_the_one_that_removed_it(
+    tmp_path: Path,
+) -> None:
+    """The page's record drops the file, so later runs do not bring its link back."""
+    _same(tmp_path, ("att_add", "p6", "a.png", "1"), ("att_add", "p6", "b.png", "2"),
+          ("edit", "p6", "text:1 image:a.png image:b.png"), X, ("att_delete", "p6", "a.png"),
+          X, ("edit", "p1", "text:5"), X, ("att_delete", "p6", "b.png"))  # fmt: skip

@@ -224,6 +224,26 @@ def test_scoped_token_without_the_download_scope_is_told_before_exporting(
     assert not (tmp_path / "out" / "docs").exists()
 
 
+def test_scoped_token_without_the_attachment_scope_stops_at_the_trash_listing_before_any_page(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    """The export spends no probe on it: its listing of trashed attachments is the probe."""
+    sb = sandbox_factory()
+    token = "ATATT3xFfGF0no-attachment-reads=0000F00D"
+    held = (GRANULAR_ONLY - {"read:attachment:confluence"}) | {
+        "search:confluence",
+        "read:confluence-content.all",
+        "readonly:content.attachment:confluence",
+    }
+    sb.sandbox.credentials.scoped[token] = held
+    config = load_config(scoped_config(sb, tmp_path, token))
+    with pytest.raises(ScopeMissing) as caught:
+        export(config, out=tmp_path / "out", connection=connect(config), client_options=FAST)
+    assert "/wiki/api/v2/attachments:" in str(caught.value)
+    assert "(read:attachment:confluence)" in str(caught.value)
+    assert not (tmp_path / "out" / "docs").exists()
+
+
 def test_oauth_login_without_search_scope_fails_check_and_export_without_a_request(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:
@@ -286,5 +306,5 @@ def test_scoped_token_with_the_documented_scopes_passes_every_scope_check(
     checked = cli(scoped_config(sb, tmp_path, sb.ready["scoped_api_token"]), "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     rows = [line for line in checked.stdout.splitlines() if " scope: " in line]
-    assert len(rows) == 6 and all(row.startswith("OK") for row in rows)
+    assert len(rows) == 7 and all(row.startswith("OK") for row in rows)
     assert "sandbox.atlassian.net" not in checked.stderr
