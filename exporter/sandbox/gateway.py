@@ -115,7 +115,10 @@ def authenticate(
             return None, _unauthorized()
         token = pair[1]
         if token == creds.api_token:
-            return None, None
+            # A classic (unscoped) API token works on the site only; scoped tokens use the
+            # gateway (reference 1.7). What the gateway answers a classic token is not
+            # documented: the stricter reading is a refusal.
+            return (None, None) if not gateway else (None, _unauthorized())
         if gateway and token in creds.scoped:
             return creds.scoped[token], None
     return None, _unauthorized()

@@ -63,7 +63,12 @@ def write_config(
             "token_file": str(folder / "private" / "tokens.json"),
         }
     else:
-        data["auth"] = {"method": "basic", "email": ready["email"], "api_token": ready["api_token"]}
+        # cloud_id set: the gateway, where API tokens are scoped ones (reference 1.7)
+        data["auth"] = {
+            "method": "basic",
+            "email": ready["email"],
+            "api_token": ready["scoped_api_token"],
+        }
     path = folder / "config.yaml"
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
