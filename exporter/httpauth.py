@@ -147,8 +147,12 @@ class OAuthAuth(httpx.Auth):
             await asyncio.to_thread(self._refresh_blocking, generation)
 
     def _authorize(self, request: httpx.Request) -> int:
+        # The generation is read before the token: a refresh in another thread sets the token
+        # and then the generation, so a request never pairs an old token with a new generation
+        # (which would let its 401 start a second refresh).
+        generation = self._generation
         request.headers["Authorization"] = f"Bearer {self._tokens.access_token}"
-        return self._generation
+        return generation
 
     def _after_retry(self, request: httpx.Request, response: httpx.Response) -> None:
         error = scope_error(request, response)
