@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
+from exporter.client import ConfluenceClient
 from exporter.config import Config
 from exporter.errors import (
     AuthError,
@@ -29,9 +30,9 @@ from exporter.oauth import (
     accessible_resources,
     choose_site,
     normalize_host,
-    tls_context,
+    setup_get,
 )
-from exporter.retry import RetryPolicy, get_with_retries
+from exporter.retry import RetryPolicy
 from exporter.tokens import RotationHook, TokenSet, TokenStore
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "connect",
     "needed_scopes",
     "oauth_endpoint",
+    "open_client",
     "retry_policy",
     "tenant_cloud_id",
     "token_store",
@@ -107,6 +109,16 @@ def retry_policy(config: Config) -> RetryPolicy:
     return RetryPolicy(budget_s=config.api.max_retry_wait_s)
 
 
+def open_client(connection: Connection, config: Config, **options: Any) -> ConfluenceClient:
+    """The API client over ``connection`` with the config's concurrency, timeout and retry
+    budget (``options`` override or add to them: test transports, backoff)."""
+    api = config.api
+    options.setdefault("retry_budget", api.max_retry_wait_s)
+    options.setdefault("concurrency", api.concurrency)
+    options.setdefault("timeout", api.timeout_s)
+    return ConfluenceClient(connection.wiki_base, connection.auth, **options)
+
+
 def tenant_cloud_id(
     site: str,
     transport: httpx.BaseTransport | None = None,
@@ -118,14 +130,9 @@ def tenant_cloud_id(
     Connection faults are retried; a host that stays unreachable raises ``NetworkUnavailable``.
     """
     url = site.rstrip("/") + "/_edge/tenant_info"
-    with httpx.Client(transport=transport, timeout=timeout_s, verify=tls_context()) as client:
-        response = get_with_retries(
-            client,
-            url,
-            policy or RetryPolicy(),
-            json_body=True,
-            headers={"Accept": "application/json"},
-        )
+    response = setup_get(
+        url, policy or RetryPolicy(), transport=transport, timeout_s=timeout_s, json_body=True
+    )
     try:
         cloud_id = response.json()["cloudId"]
     except (ValueError, KeyError, TypeError):
@@ -208,16 +215,14 @@ def _probe(
     url: str, auth: httpx.Auth, transport: httpx.BaseTransport | None, config: Config
 ) -> httpx.Response:
     """One GET of the first page of ``url``, retried like every request of a run."""
-    with httpx.Client(
-        transport=transport, timeout=config.api.timeout_s, auth=auth, verify=tls_context()
-    ) as client:
-        return get_with_retries(
-            client,
-            url,
-            retry_policy(config),
-            params={"limit": 1},
-            headers={"Accept": "application/json"},
-        )
+    return setup_get(
+        url,
+        retry_policy(config),
+        transport=transport,
+        timeout_s=config.api.timeout_s,
+        auth=auth,
+        params={"limit": 1},
+    )
 
 
 def _connect_basic(config: Config, transport: httpx.BaseTransport | None) -> Connection:

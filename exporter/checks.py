@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.access import oauth_access, probe_access, token_kind
-from exporter.auth import CheckRow, auth_report, connect
+from exporter.auth import CheckRow, auth_report, connect, open_client
 from exporter.client import ConfluenceClient
 from exporter.config import Config, require_settings
 from exporter.config_schema import SPACES_HINT
@@ -49,12 +49,7 @@ def _space_rows(config: Config) -> list[CheckRow]:
         return [CheckRow("connection", "fail", str(exc), exc.exit_code)]
 
     async def probe() -> list[CheckRow]:
-        async with ConfluenceClient(
-            connection.wiki_base,
-            connection.auth,
-            timeout=config.api.timeout_s,
-            retry_budget=config.api.max_retry_wait_s,
-        ) as client:
+        async with open_client(connection, config) as client:
             rows = await _scope_rows(client, connection, config.output.attachments != "none")
             if any(row.status == "fail" for row in rows):
                 return rows

@@ -296,7 +296,7 @@ def export_command(
 @click.pass_obj
 def spaces_command(state: Context) -> None:
     """List the spaces you can read (key, name, type), all of them."""
-    from exporter.client import ConfluenceClient
+    from exporter.auth import open_client
     from exporter.config import require_settings
 
     _setup(state)
@@ -305,12 +305,7 @@ def spaces_command(state: Context) -> None:
     connection = _connect(config)
 
     async def listing() -> list[dict[str, Any]]:
-        async with ConfluenceClient(
-            connection.wiki_base,
-            connection.auth,
-            timeout=config.api.timeout_s,
-            retry_budget=config.api.max_retry_wait_s,
-        ) as client:
+        async with open_client(connection, config) as client:
             # v2 lists current spaces unless asked, one status a request: both, archived marked
             return [
                 s

@@ -46,6 +46,31 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def setup_get(
+    url: str,
+    policy: RetryPolicy,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout_s: float = 30.0,
+    auth: httpx.Auth | None = None,
+    json_body: bool = False,
+    params: Mapping[str, Any] | None = None,
+) -> httpx.Response:
+    """One GET of a run's setup (tenant_info, accessible-resources, the site probe), asking for
+    JSON, retried as every request of a run (``get_with_retries``) on a short-lived client."""
+    with httpx.Client(
+        transport=transport, timeout=timeout_s, auth=auth, verify=tls_context()
+    ) as client:
+        return get_with_retries(
+            client,
+            url,
+            policy,
+            json_body=json_body,
+            params=params,
+            headers={"Accept": "application/json"},
+        )
+
+
 def _error_fields(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
@@ -251,16 +276,10 @@ def accessible_resources(
     Retried like every GET of a run; a host that stays unreachable raises ``NetworkUnavailable``.
     """
     url = api_base.rstrip("/") + "/oauth/token/accessible-resources"
-    with httpx.Client(
-        transport=transport, timeout=timeout_s, auth=auth, verify=tls_context()
-    ) as client:
-        response = get_with_retries(
-            client,
-            url,
-            policy or RetryPolicy(),
-            json_body=True,
-            headers={"Accept": "application/json"},
-        )
+    response = setup_get(
+        url, policy or RetryPolicy(), transport=transport, timeout_s=timeout_s, auth=auth,
+        json_body=True,
+    )  # fmt: skip
     if response.status_code != 200:
         raise ApiError(
             f"Listing accessible sites failed with HTTP {response.status_code}. "

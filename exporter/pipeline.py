@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from exporter.access import preflight
-from exporter.client import ConfluenceClient
 from exporter.config import Config, SpaceSelection, require_selection
 from exporter.errors import DeletionRefused, PartialExport
 from exporter.logs import group as log_group
@@ -179,17 +178,11 @@ class Run:
         return self.summary
 
     async def _run(self, connection: Any) -> None:
-        api = self.config.api
+        from exporter.auth import open_client
+
         options = dict(self.client_options)
         batch = options.pop("batch", None)
-        options.setdefault("retry_budget", api.max_retry_wait_s)
-        client = ConfluenceClient(
-            connection.wiki_base,
-            connection.auth,
-            concurrency=api.concurrency,
-            timeout=api.timeout_s,
-            **options,
-        )
+        client = open_client(connection, self.config, **options)
         site_url = (connection.site_url or self.config.site_endpoint or "").rstrip("/")
         try:
             access = await preflight(client, connection, attachments=self.mode != "none")

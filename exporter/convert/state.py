@@ -38,6 +38,10 @@ class ConversionState:
     tocs: list[tuple[int, int, str | None, str | None]] = field(default_factory=list)
     including: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     owners: list[PageRef] = field(default_factory=list)  # pages whose included body is converting
+    # (space, title, id) of a linked page -> its headings and anchor names (cross-page anchors)
+    outlines: dict[tuple[str | None, str | None, str | None], tuple[list[str], set[str]] | None] = (
+        field(default_factory=dict)
+    )
     pre: int = 0
     code: int = 0
     cell: int = 0

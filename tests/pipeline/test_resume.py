@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from walk.serve import new_store, serve
 
@@ -46,6 +47,23 @@ def recorded(out: Path) -> dict:
     return {pid: rec.to_json() for pid, rec in State.load(out).pages.items() if rec.path}
 
 
+def kill_midway(served: Any, out: Path, at_least: int = 4) -> dict:
+    """Export into ``out`` in a child process and SIGKILL it once ``at_least`` pages are
+    recorded; the pages the state then records."""
+    cred = served.sandbox.credentials
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, served.base_url, str(out), cred.email, cred.api_token],
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    deadline = time.monotonic() + 60
+    while len(recorded(out)) < at_least and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    return recorded(out)
+
+
 def test_export_killed_midway_resumes_without_redoing_pages_and_matches_a_clean_export(
     tmp_path: Path,
 ):
@@ -53,18 +71,7 @@ def test_export_killed_midway_resumes_without_redoing_pages_and_matches_a_clean_
     small_space(store, pages=30)
     out, clean = tmp_path / "out", tmp_path / "clean"
     with serve(store, latency_ms=60) as served:
-        cred = served.sandbox.credentials
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, served.base_url, str(out), cred.email, cred.api_token],
-            cwd=Path(__file__).parents[2],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
-        )
-        deadline = time.monotonic() + 60
-        while len(recorded(out)) < 4 and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        pages = recorded(out)
+        pages = kill_midway(served, out)
         assert 4 <= len(pages) < 31, "the kill should land mid-export"
         for record in pages.values():
             for name in record["files"]:

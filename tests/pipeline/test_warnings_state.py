@@ -3,11 +3,6 @@ pages convert in worker processes all report the list a clean full export report
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +12,7 @@ from exporter import render
 from exporter.sandbox.store import Store
 
 from .test_export import run_export
-from .test_resume import CHILD, recorded
+from .test_resume import kill_midway
 
 
 def macro_space(store: Store, pages: int) -> None:
@@ -40,18 +35,7 @@ def test_export_killed_midway_then_resumed_reports_the_same_warnings_as_a_clean_
     macro_space(store, pages=30)
     out, clean = tmp_path / "out", tmp_path / "clean"
     with serve(store, latency_ms=60) as served:
-        cred = served.sandbox.credentials
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, served.base_url, str(out), cred.email, cred.api_token],
-            cwd=Path(__file__).parents[2],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
-        )
-        deadline = time.monotonic() + 60
-        while len(recorded(out)) < 4 and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        assert 4 <= len(recorded(out)) < 31, "the kill should land mid-export"
+        assert 4 <= len(kill_midway(served, out)) < 31, "the kill should land mid-export"
         resumed = run_export(served, out)
         full = run_export(served, clean)
     assert resumed.pages_unchanged >= 4  # the killed run's pages were kept, not redone

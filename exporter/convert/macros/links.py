@@ -151,26 +151,43 @@ def _target_anchor(conv: StorageConverter, ref: PageRef, anchor: str) -> str:
     anchor spells (Cloud writes a heading's anchor as its text with ``-`` for spaces).
     """
     emit = conv.emit
-    body = conv.state.resolver.page_body(ref) if ref.title or ref.page_id else None
-    if body:
-        headings: list[str] = []
-        for el in parse_storage(body).iter():
-            tag = tag_of(el)
-            if tag in _HEADINGS:
-                headings.append(" ".join(plain_text(el).split()))
-            elif (
-                tag in ("ac:structured-macro", "ac:macro")
-                and (attr(el, "ac:name") or "").lower() == "anchor"
-            ):
-                found_macro = parse_macro(el)
-                if anchor in (found_macro.param(""), found_macro.param("name")):
-                    return anchor
+    outline = _outline(conv, ref)
+    if outline is not None:
+        headings, anchors = outline
+        if anchor in anchors:
+            return anchor
         found = heading_for_anchor(anchor, headings, ref.title)
         if found is not None:
             used: dict[str, int] = {}
             ids = [emit.heading_id(text, used) for text in headings[: found + 1]]
             return ids[-1]
     return emit.heading_id(anchor.replace("-", " "), {})
+
+
+def _outline(conv: StorageConverter, ref: PageRef) -> tuple[list[str], set[str]] | None:
+    """The headings and anchor-macro names of an exported page's body, parsed once a page
+    conversion (links to several anchors of one page share it); None without a body."""
+    key = (ref.space_key, ref.title, ref.page_id)
+    cache = conv.state.outlines
+    if key not in cache:
+        body = conv.state.resolver.page_body(ref) if ref.title or ref.page_id else None
+        if not body:
+            cache[key] = None
+        else:
+            headings: list[str] = []
+            anchors: set[str] = set()
+            for el in parse_storage(body).iter():
+                tag = tag_of(el)
+                if tag in _HEADINGS:
+                    headings.append(" ".join(plain_text(el).split()))
+                elif (
+                    tag in ("ac:structured-macro", "ac:macro")
+                    and (attr(el, "ac:name") or "").lower() == "anchor"
+                ):
+                    found = parse_macro(el)
+                    anchors.update(n for n in (found.param(""), found.param("name")) if n)
+            cache[key] = (headings, anchors)
+    return cache[key]
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
