@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from exporter.convert.resolve import PageRef
+from exporter.docs.writer import DocsWriter
 from exporter.models import ConvertedPage, NavNode, NavTree, Page, Space, SpaceTree
-from exporter.write import DocsWriter
 
 
 def build_tree(pages: int) -> NavTree:

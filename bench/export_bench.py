@@ -39,10 +39,10 @@ SERVLET_ROUTES = (
 
 def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
     """Run one export (in a child process) and write its summary and peak RSS as JSON."""
-    from exporter.config import ApiConfig, AuthConfig, Config, Endpoints, OutputConfig
+    from exporter.auth.httpauth import ApiTokenAuth
+    from exporter.config.settings import ApiConfig, AuthConfig, Config, Endpoints, OutputConfig
     from exporter.errors import PartialExport
-    from exporter.httpauth import ApiTokenAuth
-    from exporter.pipeline import export
+    from exporter.run.pipeline import export
 
     class Conn:
         wiki_base = base_url + "/wiki"

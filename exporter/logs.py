@@ -2,7 +2,7 @@
 
 Every record and exception text passes a redaction filter first, so bearer tokens, Basic
 credentials, OAuth token fields and any value given to ``register_secret`` never reach a log.
-The progress display and the run summary, which follow this setup, are in ``exporter.report``.
+The progress display and the run summary, which follow this setup, are in ``exporter.cli.report``.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
         }
         data.update(_extras(record))
-        data.pop("annotate", None)  # a GitHub-format detail (exporter.report.log_warnings)
+        data.pop("annotate", None)  # a GitHub-format detail (exporter.cli.report.log_warnings)
         if record.exc_text:
             data["exc"] = record.exc_text
         return json.dumps(data, default=str, ensure_ascii=False)
@@ -226,7 +226,7 @@ class GithubFormatter(logging.Formatter):
 
 
 def _warning_title(record: logging.LogRecord) -> str:
-    """``<code>: <page title>`` for a page's warning (``exporter.report.log_warnings``)."""
+    """``<code>: <page title>`` for a page's warning (``exporter.cli.report.log_warnings``)."""
     code = getattr(record, "code", None)
     if not code:
         return ""

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from exporter.action import export_command
+from exporter.action.steps import export_command
 from exporter.sandbox import SandboxHandle
 
 TINY = Path(__file__).parent / "sandbox" / "seeds" / "tiny"  # DOC (6 pages), OPS (1 page)

@@ -13,10 +13,10 @@ import click
 import pytest
 import yaml
 
-from exporter.cli import EXIT_CODES_HELP, cli
-from exporter.config import load_config
-from exporter.config_schema import schema_keys
-from exporter.layout import FLAVORS
+from exporter.cli.main import EXIT_CODES_HELP, cli
+from exporter.config.schema import schema_keys
+from exporter.config.settings import load_config
+from exporter.docs.layout import FLAVORS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

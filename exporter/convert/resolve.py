@@ -3,7 +3,7 @@
 The converter never talks to the network or the output tree. Everything it needs to know about
 the world beyond the storage XHTML it is converting goes through a :class:`Resolver`.
 ``OfflineResolver`` serves the ``convert`` command (no network); ``ExportResolver`` in
-``exporter/links.py`` serves real exports.
+``exporter/docs/resolver.py`` serves real exports.
 """
 
 from __future__ import annotations

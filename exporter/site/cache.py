@@ -28,9 +28,9 @@ from types import TracebackType
 from typing import IO
 
 import exporter
+from exporter.run.manifest import STATE_DIR  # the export's state folder, beside the docs folder
 from exporter.site.search import INDEX_HEAD, INDEX_TAIL
 from exporter.site.source import DocsTree, SiteNode
-from exporter.state import STATE_DIR  # the export's state folder, beside the docs folder
 
 __all__ = ["CACHE_VERSION", "CachedPage", "RenderCache", "cache_path", "fingerprint", "load_cache"]
 

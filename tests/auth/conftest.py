@@ -14,8 +14,8 @@ import httpx
 import pytest
 import yaml
 
-from exporter.config import Config, load_config
-from exporter.login import login
+from exporter.auth.login import login
+from exporter.config.settings import Config, load_config
 from exporter.sandbox import SandboxHandle
 from exporter.sandbox.app import Sandbox
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from exporter.tokens import TokenSet, TokenStore
+from exporter.auth.tokens import TokenSet, TokenStore
 
 SCOPE_MISMATCH = {"code": 401, "message": "Unauthorized; scope does not match"}
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from exporter.auth import auth_report, connect
-from exporter.config import ApiConfig, AuthConfig, Config, Endpoints
+from exporter.auth.connect import auth_report, connect
+from exporter.auth.tokens import TokenStore
+from exporter.config.settings import ApiConfig, AuthConfig, Config, Endpoints
 from exporter.errors import AuthError, ConfigError, LoginRequired
-from exporter.tokens import TokenStore
 from tests.auth.fakes import FakeAtlassian
 
 SITES = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.auth import token_store
+from exporter.auth.connect import token_store
 from tests.auth.conftest import RunningSandbox, cli, sandbox_login, write_config
 
 SHAPES = [

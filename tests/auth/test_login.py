@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from exporter.auth import connect, oauth_endpoint, token_store
-from exporter.config import load_config
+from exporter.auth.connect import connect, oauth_endpoint, token_store
+from exporter.auth.login import authorize_url, login
+from exporter.config.settings import load_config
 from exporter.errors import LoginRequired
-from exporter.login import authorize_url, login
 from tests.auth.conftest import ROOT, AutoConsent, RunningSandbox, cli, sandbox_login, write_config
 
 URL_LINE = re.compile(r"^(http\S+/authorize\?\S+)$", re.M)

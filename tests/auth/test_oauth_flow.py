@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from exporter.auth.httpauth import OAuthAuth, needed_scopes, scope_error
+from exporter.auth.oauth import TokenEndpoint
+from exporter.auth.tokens import TokenStore
 from exporter.errors import LoginRequired, ScopeMissing
-from exporter.httpauth import OAuthAuth, needed_scopes, scope_error
-from exporter.oauth import TokenEndpoint
-from exporter.tokens import TokenStore
 from tests.auth.fakes import FakeAtlassian
 
 API = "https://api.test/ex/confluence/cloud-1/wiki/api/v2/pages"

@@ -19,17 +19,17 @@ import httpx
 import pytest
 import yaml
 
-from exporter.auth import connect, oauth_endpoint, token_store
-from exporter.client import ConfluenceClient
-from exporter.config import load_config
+from exporter.auth.connect import connect, oauth_endpoint, token_store
+from exporter.config.settings import load_config
+from exporter.confluence.client import ConfluenceClient
 from exporter.errors import LoginRequired, ScopeMissing
 from tests.auth.conftest import ROOT, RunningSandbox, sandbox_login, write_config
 
 ZYGOTE = """
 import os, sys
 from pathlib import Path
-from exporter.auth import oauth_endpoint, token_store
-from exporter.config import load_config
+from exporter.auth.connect import oauth_endpoint, token_store
+from exporter.config.settings import load_config
 
 config = load_config(Path(sys.argv[1]))
 store, endpoint = token_store(config), oauth_endpoint(config)

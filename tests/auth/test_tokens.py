@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from exporter.auth.tokens import TokenSet, TokenStore
 from exporter.errors import ConfigError, LoginRequired
-from exporter.tokens import TokenSet, TokenStore
 
 
 def _tokens(refresh: str = "rt-1", access: str = "at-1", ttl: float = 3600) -> TokenSet:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.config import (
+from exporter.config.settings import (
     Config,
     SpaceSelection,
     config_summary,

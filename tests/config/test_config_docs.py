@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from exporter.config import load_config
-from exporter.config_schema import SCHEMA, schema_keys
+from exporter.config.schema import SCHEMA, schema_keys
+from exporter.config.settings import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config.yaml"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from exporter.cli import cli, main
-from exporter.convert.command import convert_command
+from exporter.cli.convert import convert_command
+from exporter.cli.main import cli, main
 from exporter.errors import ConfigError
 
 BODY = (

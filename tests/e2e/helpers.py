@@ -25,9 +25,9 @@ from filelock import FileLock
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from exporter.config import load_config
+from exporter.config.settings import load_config
 from exporter.errors import PartialExport
-from exporter.pipeline import ExportSummary, export
+from exporter.run.pipeline import ExportSummary, export
 from exporter.sandbox import SandboxHandle
 from exporter.sandbox.store import ContentRecord, Store
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from exporter.action import STEPS
+from exporter.action.steps import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -134,7 +134,7 @@ def test_every_output_a_step_writes_is_declared_in_action_yml(tmp_path):
     import subprocess
     import sys
 
-    from exporter.action import main
+    from exporter.action.steps import main
 
     action = load(ROOT / "action.yml")
     declared = set()

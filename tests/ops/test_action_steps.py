@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.action import BOT_EMAIL, BOT_NAME, export_command, main
+from exporter.action.steps import BOT_EMAIL, BOT_NAME, export_command, main
 
 FAKE = Path(__file__).with_name("fake_export.py")
 
@@ -199,7 +199,7 @@ def test_prepare_masks_secrets_and_names_the_auth_mode_only(capsys):
 
 
 def test_prepare_for_oauth_checks_write_back_then_seeds_the_token_file(tmp_path, capsys):
-    from exporter.tokens import TokenStore
+    from exporter.auth.tokens import TokenStore
 
     from .fake_github import FakeGitHub
 
@@ -281,8 +281,8 @@ def test_action_against_the_sandbox_commits_once_per_change(workspace, sandbox_f
 
 
 def test_oauth_action_saves_the_rotated_refresh_token_to_the_secret(workspace, sandbox_factory):
-    from exporter.config import DEFAULT_SCOPES
-    from exporter.tokens import TokenStore
+    from exporter.auth.tokens import TokenStore
+    from exporter.config.settings import DEFAULT_SCOPES
 
     from .fake_github import FakeGitHub
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from exporter.errors import LockHeld
-from exporter.lock import ExportLock
+from exporter.run.lock import ExportLock
 
 HOLDER = """
 import sys, time
-from exporter.lock import ExportLock
+from exporter.run.lock import ExportLock
 lock = ExportLock(sys.argv[1])
 lock.acquire()
 print("held", flush=True)

@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from exporter import logs
+from exporter.cli.report import log_summary, progress, summary_table, write_step_summary
 from exporter.logs import group, redact, register_secret, setup_logging
-from exporter.report import log_summary, progress, summary_table, write_step_summary
 
 SUMMARY = {
     "pages": {"exported": 3, "unchanged": 5, "deleted": 1, "failed": 1},

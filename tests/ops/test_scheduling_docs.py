@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.config import default_token_file
+from exporter.config.settings import default_token_file
 from exporter.errors import (
     EXIT_CODES,
     AuthError,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from exporter.action import GitHubSecretWriter, rotation_hook_from_env
+from exporter.action.steps import GitHubSecretWriter, rotation_hook_from_env
 from exporter.errors import AuthError, ConfigError
 
 from .fake_github import FakeGitHub
@@ -105,7 +105,7 @@ def test_writer_repr_and_errors_never_contain_the_token(github):
 
 
 def test_token_store_rotation_saves_the_secret_before_returning_new_tokens(github, tmp_path):
-    from exporter.tokens import TokenSet, TokenStore
+    from exporter.auth.tokens import TokenSet, TokenStore
 
     store = TokenStore(tmp_path / "state" / "tokens.json")
     store.save(TokenSet(refresh_token="old-refresh-0000", access_token="", expires_at=0.0))
@@ -126,7 +126,7 @@ def test_token_store_rotation_saves_the_secret_before_returning_new_tokens(githu
 
 
 def test_failed_write_back_stops_the_rotation_before_the_new_token_is_used(github, tmp_path):
-    from exporter.tokens import TokenSet, TokenStore
+    from exporter.auth.tokens import TokenSet, TokenStore
 
     store = TokenStore(tmp_path / "state" / "tokens.json")
     store.save(TokenSet(refresh_token="old-refresh-0000", access_token="", expires_at=0.0))

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from exporter import logs
+from exporter.cli.report import GITHUB_ANNOTATIONS, log_warnings, summary_table
 from exporter.logs import setup_logging
-from exporter.report import GITHUB_ANNOTATIONS, log_warnings, summary_table
 from exporter.warnings import PageWarning, condense
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from exporter.layout import plan_layout
+from exporter.docs.layout import plan_layout
+from exporter.docs.writer import DocsWriter
 from exporter.models import NavTree
-from exporter.write import DocsWriter
 from tests.output.trees import SITE, node, page, sample_tree, space_tree
 
 

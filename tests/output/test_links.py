@@ -7,8 +7,8 @@ from pathlib import Path
 
 from exporter.convert import convert_page
 from exporter.convert.resolve import PageRef
-from exporter.links import ExportResolver, page_id_from_tiny
-from exporter.write import DocsWriter
+from exporter.docs.resolver import ExportResolver, page_id_from_tiny
+from exporter.docs.writer import DocsWriter
 from tests.output.trees import SITE, page, sample_tree
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from exporter.convert.resolve import PageRef
-from exporter.write import DocsWriter
+from exporter.docs.writer import DocsWriter
 from tests.output.trees import SITE, converted, sample_tree
 
 BODY = """\

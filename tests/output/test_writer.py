@@ -11,8 +11,8 @@ from urllib.parse import unquote
 import yaml
 
 from exporter.convert.resolve import PageRef
+from exporter.docs.writer import DocsWriter
 from exporter.models import NavTree
-from exporter.write import DocsWriter
 from tests.output.trees import (
     SITE,
     converted,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from exporter.docs.writer import DocsWriter
 from exporter.models import ConvertedPage, NavNode, NavTree, Page, Space, SpaceTree
-from exporter.write import DocsWriter
 
 SITE = "https://example.atlassian.net"
 

@@ -30,7 +30,7 @@ from tests.pipeline.replay import EXPORT, SEED, Log, Op, Replay
 __all__ = ["Outcome", "check", "generate", "reproducer", "run", "shrink"]
 
 # Deleting a file leaves its page's version and date alone; the incremental scan sees it in the
-# site's trashed-attachment listing (exporter/trash.py). False leaves deletions out.
+# site's trashed-attachment listing (exporter/confluence/trash.py). False leaves deletions out.
 ATTACHMENT_DELETES = True
 
 

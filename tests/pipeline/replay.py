@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from exporter.config import load_config
+from exporter.config.settings import load_config
 from exporter.errors import PartialExport
-from exporter.pipeline import export
+from exporter.run.pipeline import export
 from exporter.sandbox import SandboxHandle
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "differential"
@@ -182,7 +182,7 @@ class Replay:
         # The exporter's "now" is the sandbox's, moved past the scan's safety lag each run, so
         # an incremental scan sees only what changed since the last one (as in production).
         clock.advance(SCAN_GAP_S)
-        with mock.patch("exporter.scan._utcnow", lambda: clock.now()):
+        with mock.patch("exporter.run.scan._utcnow", lambda: clock.now()):
             try:
                 export(self.config, out=out, format="both", flavor="mkdocs", full=full)
             except PartialExport as error:

@@ -18,12 +18,12 @@ import httpx
 import pytest
 from walk.serve import new_store, serve
 
-from exporter.config import load_config
+from exporter.auth.httpauth import ApiTokenAuth, OAuthAuth
+from exporter.auth.tokens import TokenSet, TokenStore
+from exporter.config.settings import load_config
 from exporter.errors import ScopeMissing
-from exporter.httpauth import ApiTokenAuth, OAuthAuth
-from exporter.pipeline import export
+from exporter.run.pipeline import export
 from exporter.sandbox import SandboxHandle
-from exporter.tokens import TokenSet, TokenStore
 
 SERVLETS = (
     "GET /wiki/download/attachments/{page}/{filename}",
@@ -36,7 +36,7 @@ FAST = {"backoff_base": 0.05, "backoff_cap": 0.5}
 
 @dataclass(frozen=True)
 class Connection:
-    """What ``exporter.auth.connect`` returns: where the API is and how to authenticate."""
+    """What ``exporter.auth.connect.connect`` returns: where the API is and how to authenticate."""
 
     wiki_base: str
     site_url: str
@@ -52,7 +52,7 @@ def _connection(sb: SandboxHandle, caller: str, tmp_path: Path) -> Connection:
         )
     if caller == "scoped token on the gateway":
         return Connection(gateway, sb.site_url, ApiTokenAuth(email, sb.ready["scoped_api_token"]))
-    from exporter.config import DEFAULT_SCOPES
+    from exporter.config.settings import DEFAULT_SCOPES
 
     minted = sb.mint_token(set(DEFAULT_SCOPES))
     now = time.time()

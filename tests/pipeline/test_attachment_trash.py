@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from walk.serve import new_store, serve
 
-from exporter.config import SpaceSelection
-from exporter.pipeline import export
+from exporter.config.settings import SpaceSelection
+from exporter.run.pipeline import export
 from tests.pipeline.test_export import FAST, docs_files, small_space
 
 

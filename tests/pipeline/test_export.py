@@ -10,7 +10,7 @@ import httpx
 import pytest
 from walk.serve import USER, Served, new_store, serve
 
-from exporter.pipeline import export
+from exporter.run.pipeline import export
 from exporter.sandbox.store import Store
 
 FAST = {"backoff_base": 0.05, "backoff_cap": 0.5}
@@ -148,7 +148,7 @@ def test_export_completes_under_faults_and_rate_limits_and_counts_retries(tmp_pa
 
 
 def test_subtree_selection_exports_only_that_subtree(tmp_path):
-    from exporter.config import SpaceSelection
+    from exporter.config.settings import SpaceSelection
 
     store = new_store()
     ids = small_space(store, pages=3)
@@ -226,7 +226,7 @@ def test_one_unwritable_page_makes_a_partial_export_that_the_next_run_completes(
 
 
 def test_conversion_in_worker_processes_gives_the_same_files(tmp_path, monkeypatch):
-    import exporter.render as render
+    import exporter.run.pages as render
 
     store = new_store()
     small_space(store, pages=5)

@@ -12,17 +12,17 @@ from typing import Any
 
 from walk.serve import new_store, serve
 
-from exporter.state import State
+from exporter.run.manifest import State
 
 from .test_export import docs_files, run_export, small_space
 
 CHILD = """
 import sys
 from pathlib import Path
-import exporter.attachments as attachments
-import exporter.pipeline as pipeline
-from exporter.config import ApiConfig, Config, Endpoints, OutputConfig
-from exporter.httpauth import ApiTokenAuth
+import exporter.run.attachments as attachments
+import exporter.run.pipeline as pipeline
+from exporter.config.settings import ApiConfig, Config, Endpoints, OutputConfig
+from exporter.auth.httpauth import ApiTokenAuth
 
 base, out, email, token = sys.argv[1:5]
 

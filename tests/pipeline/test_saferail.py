@@ -14,9 +14,9 @@ import httpx
 import pytest
 from walk.serve import Served, new_store, serve
 
-from exporter.config import Config, SpaceSelection
+from exporter.config.settings import Config, SpaceSelection
 from exporter.errors import ConfigError, DeletionRefused, PartialExport
-from exporter.pipeline import ExportSummary, export
+from exporter.run.pipeline import ExportSummary, export
 from exporter.sandbox.store import Store
 
 FAST = {"backoff_base": 0.05, "backoff_cap": 0.5}
@@ -320,7 +320,7 @@ def test_an_empty_or_missing_selection_is_refused_before_anything_is_read(
 
 
 def _records(out: Path) -> dict:
-    from exporter.state import State
+    from exporter.run.manifest import State
 
     return {pid: rec for pid, rec in State.load(out).pages.items() if rec.path}
 
@@ -340,8 +340,8 @@ def test_exporting_one_space_leaves_the_others_files_byte_for_byte(tmp_path: Pat
 
 
 def test_the_github_step_summary_names_a_gone_space_as_a_space() -> None:
-    from exporter.report import summary_table
-    from exporter.summary import Failure
+    from exporter.cli.report import summary_table
+    from exporter.run.summary import Failure
 
     summary = ExportSummary(spaces_failed=1)
     summary.failures.append(Failure("", "OPS", "space OPS is archived in Confluence", "space"))

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from exporter.auth import connect
-from exporter.client import ConfluenceClient
-from exporter.config import DEFAULT_SCOPES, load_config
+from exporter.auth.connect import connect
+from exporter.auth.login import login
+from exporter.config.settings import DEFAULT_SCOPES, load_config
+from exporter.confluence.client import ConfluenceClient
 from exporter.errors import ScopeMissing
-from exporter.login import login
-from exporter.pipeline import export
+from exporter.run.pipeline import export
 from exporter.sandbox import SandboxHandle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -282,7 +282,7 @@ def test_body_expanded_content_search_is_followed_past_the_50_cap(
 ) -> None:
     import asyncio
 
-    from exporter.httpauth import ApiTokenAuth
+    from exporter.auth.httpauth import ApiTokenAuth
 
     sb = sandbox_factory(seed=None, synthetic_pages=130, attachments_per_page=0)
     auth = ApiTokenAuth(sb.ready["email"], sb.ready["api_token"])

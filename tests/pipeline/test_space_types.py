@@ -7,8 +7,8 @@ from pathlib import Path
 
 from walk.serve import USER, Served, new_store, serve
 
-from exporter.config import SpaceSelection
-from exporter.pipeline import export
+from exporter.config.settings import SpaceSelection
+from exporter.run.pipeline import export
 from exporter.sandbox.seed import personal_space_key
 from exporter.sandbox.store import Store
 

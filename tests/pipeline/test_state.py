@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from exporter.models import Page
-from exporter.state import AttachmentRecord, PageRecord, SpaceRecord, State
+from exporter.run.manifest import AttachmentRecord, PageRecord, SpaceRecord, State
 from exporter.warnings import PageWarning
 
 
@@ -68,7 +68,7 @@ def test_page_changes_are_journaled_between_saves_and_replayed_on_load(tmp_path:
 def test_written_files_are_synced_to_disk_before_the_journal_or_manifest_names_them(
     tmp_path: Path, monkeypatch
 ):
-    import exporter.state as state_module
+    import exporter.run.manifest as state_module
 
     events: list[str] = []
     real_sync = state_module.sync_filesystem
@@ -92,7 +92,7 @@ def test_written_files_are_synced_to_disk_before_the_journal_or_manifest_names_t
 def test_on_linux_only_the_output_file_system_is_synced_not_every_disk(tmp_path: Path):
     import sys
 
-    import exporter.state as state_module
+    import exporter.run.manifest as state_module
 
     if not sys.platform.startswith("linux"):
         assert state_module._SYNCFS is None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from walk.serve import new_store, serve
 
-from exporter import render
+from exporter.run import pages as render
 from exporter.sandbox.store import Store
 
 from .test_export import run_export

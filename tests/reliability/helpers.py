@@ -1,7 +1,7 @@
 """Shared plumbing of the reliability campaign: configs, exports, tree hashes, mid-run triggers.
 
 The tests, and ``bench/reliability.py``, drive the real pipeline against the sandbox over
-loopback HTTP. Exports run in-process (``exporter.pipeline.export``) when only the outcome
+loopback HTTP. Exports run in-process (``exporter.run.pipeline.export``) when only the outcome
 matters and as ``python -m exporter`` subprocesses when exit codes, streams or SIGKILL matter.
 """
 
@@ -21,17 +21,17 @@ from typing import Any
 
 import yaml
 
-from exporter.auth import connect
-from exporter.config import DEFAULT_SCOPES, Config, load_config
-from exporter.pipeline import ExportSummary, export
+from exporter.auth.connect import connect
+from exporter.auth.tokens import TokenSet, TokenStore
+from exporter.config.settings import DEFAULT_SCOPES, Config, load_config
+from exporter.run.pipeline import ExportSummary, export
 from exporter.sandbox import SandboxHandle
-from exporter.tokens import TokenSet, TokenStore
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE_DIR = ".confluence-export"
 FAST = {"backoff_base": 0.05, "backoff_cap": 0.5}  # retries in tens of milliseconds
 # An API token through the gateway (these configs set cloud_id) cannot list its scopes, so an
-# export first sends one small request per need (exporter/access.py); request-count triggers
+# export first sends one small request per need (exporter/confluence/access.py); request-count triggers
 # start after them.
 PREFLIGHT_REQUESTS = 6
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from exporter.auth.tokens import TokenStore
 from exporter.errors import ConfigError, OutputError, PartialExport
 from exporter.sandbox import SandboxHandle, SandboxOptions, start_sandbox
-from exporter.tokens import TokenStore
 
 from .helpers import ROOT, oauth_login, run_cli, run_inprocess, tree_hashes, write_config
 

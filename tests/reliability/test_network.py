@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from exporter.config import load_config
+from exporter.auth.tokens import TokenStore
+from exporter.config.settings import load_config
 from exporter.errors import NetworkUnavailable
 from exporter.sandbox import SandboxHandle
-from exporter.tokens import TokenStore
 
 from .helpers import (
     oauth_login,
@@ -149,8 +149,8 @@ def test_a_network_that_goes_down_mid_run_exits_75_and_the_next_run_completes(
 
 
 def test_refresh_is_retried_while_the_token_endpoint_refuses_connections(tmp_path: Path) -> None:
-    from exporter.oauth import TokenEndpoint
-    from exporter.tokens import TokenSet
+    from exporter.auth.oauth import TokenEndpoint
+    from exporter.auth.tokens import TokenSet
 
     endpoint = TokenEndpoint(f"http://127.0.0.1:{closed_port()}", "cid", "secret")
     tokens = TokenSet(refresh_token="r", access_token="a", expires_at=0.0)

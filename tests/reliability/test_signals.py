@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.config import load_config
-from exporter.lock import ExportLock
+from exporter.config.settings import load_config
+from exporter.run.lock import ExportLock
 from exporter.sandbox import SandboxHandle
 
 from .helpers import (
@@ -110,7 +110,7 @@ def assert_resumes_to_a_clean_export(sb: SandboxHandle, config: Path, tmp_path: 
 def test_sigterm_ends_conversion_workers_and_exits_143_then_the_next_run_resumes(
     sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
 ) -> None:
-    # Over 200 pages to render: conversion runs in forked worker processes (exporter/render.py).
+    # Over 200 pages to render: conversion runs in forked worker processes (exporter/run/pages.py).
     sb = sandbox_factory(seed=None, synthetic_pages=400, latency_ms=20)
     config = write_config(sb, tmp_path / "run")
     child = start_export(config, tmp_path / "stderr")

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-from exporter.auth import connect
-from exporter.config import DEFAULT_SCOPES, load_config
+from exporter.auth.connect import connect
+from exporter.auth.tokens import TokenSet, TokenStore
+from exporter.config.settings import DEFAULT_SCOPES, load_config
 from exporter.sandbox import SandboxHandle
-from exporter.tokens import TokenSet, TokenStore
 
 from .helpers import HTTP, site_client, walk_v1, walk_v2
 

@@ -40,7 +40,7 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture(scope="module")
 def served(site: Path) -> Iterator[str]:
     """`serve SITE --port 0 --sub-path /proj/` in a child process; yields its URL."""
-    code = "import sys; from exporter.site.command import serve_command; serve_command()"
+    code = "import sys; from exporter.cli.site import serve_command; serve_command()"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(site), "--port", "0", "--sub-path", "/proj/"],
         stdout=subprocess.PIPE,

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from sitedocs import build_docs
 
+from exporter.cli.site import serve_command, site_command
 from exporter.errors import ConfigError
 from exporter.site import render_site
-from exporter.site.command import serve_command, site_command
 from exporter.site.serve import SiteServer, make_server, normalize_sub_path
 
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from exporter.config import (
+from exporter.auth.httpauth import ApiTokenAuth
+from exporter.config.settings import (
     ApiConfig,
     AuthConfig,
     Config,
@@ -19,7 +20,6 @@ from exporter.config import (
     OutputConfig,
     SpaceSelection,
 )
-from exporter.httpauth import ApiTokenAuth
 from exporter.sandbox.app import Sandbox
 from exporter.sandbox.gateway import Credentials
 from exporter.sandbox.limits import Limits
@@ -31,7 +31,7 @@ USER = "557058:ada"
 
 @dataclass(frozen=True)
 class Connection:
-    """What ``exporter.auth.connect`` returns, built from the sandbox's credentials."""
+    """What ``exporter.auth.connect.connect`` returns, built from the sandbox's credentials."""
 
     wiki_base: str
     site_url: str

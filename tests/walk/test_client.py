@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from exporter.client import ConfluenceClient
+from exporter.auth.httpauth import ApiTokenAuth, OAuthAuth
+from exporter.auth.tokens import TokenSet
+from exporter.confluence.client import ConfluenceClient
 from exporter.errors import ApiError, NetworkUnavailable, RateLimited
-from exporter.httpauth import ApiTokenAuth, OAuthAuth
-from exporter.tokens import TokenSet
 
 GATEWAY = "https://api.example/ex/confluence/cid/wiki"
 
@@ -433,7 +433,7 @@ def test_429_on_every_attempt_raises_rate_limited_not_api_error():
 
 
 def test_gate_lets_every_waiter_through_without_exceeding_the_limit():
-    from exporter.ratelimit import Gate
+    from exporter.confluence.ratelimit import Gate
 
     async def go() -> tuple[int, int]:
         gate = Gate(4)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from exporter.client import ConfluenceClient
-from exporter.trash import AttachmentTrash, trashed_attachments
+from exporter.confluence.client import ConfluenceClient
+from exporter.confluence.trash import AttachmentTrash, trashed_attachments
 
 from .serve import Served, new_store, serve
 

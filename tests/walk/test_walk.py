@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from exporter.client import ConfluenceClient
-from exporter.config import SpaceSelection
+from exporter.config.settings import SpaceSelection
+from exporter.confluence.client import ConfluenceClient
+from exporter.confluence.walker import Walker, build_tree
 from exporter.errors import ConfigError
 from exporter.models import Page, SpaceTree
-from exporter.walk import Walker, build_tree
 
 from .serve import USER, Served, new_store, serve
 
@@ -218,7 +218,7 @@ def test_cql_dates_are_written_in_the_users_time_zone():
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from exporter.walk import cql_time
+    from exporter.confluence.walker import cql_time
 
     when = datetime(2026, 3, 1, 23, 30, 59, tzinfo=UTC)
     assert cql_time(when) == "2026-03-01 23:30"

@@ -1,0 +1,393 @@
+"""The GitHub Action's steps, as Python so they can be tested: ``python -m exporter.action STEP``.
+
+Steps, in ``action.yml``'s order: ``prepare`` masks every runtime secret, names the auth mode
+and, for OAuth, checks the secret write-back and seeds the token file; ``export`` runs the
+export and writes the outputs (each declared in action.yml); ``commit`` commits and pushes the
+output folder when ``commit`` is true and files changed; ``finish`` fails the job (exit 3) when
+pages or attachments failed, after good content was committed.
+
+Atlassian rotates OAuth refresh tokens on every refresh, and runners are thrown away, so the new
+refresh token must be saved to the repository secret before the new access token is used:
+``GitHubSecretWriter`` does that through GitHub's REST API (libsodium sealed box via PyNaCl).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from base64 import b64encode
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from exporter.errors import AuthError, ConfigError, ExitCode, ExportError
+
+__all__ = [
+    "BOT_EMAIL",
+    "BOT_NAME",
+    "GitHubSecretWriter",
+    "encrypt_secret",
+    "main",
+    "rotation_hook_from_env",
+]
+
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+SECRET_ENV = ("CONFLUENCE_API_TOKEN", "CONFLUENCE_CLIENT_SECRET", "CONFLUENCE_REFRESH_TOKEN")
+TOKEN_HELP = (
+    'a fine-grained personal access token with "Secrets: write" on this repository is needed '
+    "(the workflow's GITHUB_TOKEN cannot write secrets); pass it as the action's github-token "
+    "input"
+)
+
+
+def encrypt_secret(public_key_b64: str, value: str) -> str:
+    """Seal ``value`` for GitHub with the repository's public key (libsodium sealed box)."""
+    from nacl import encoding, public
+
+    key = public.PublicKey(public_key_b64.encode(), encoding.Base64Encoder)
+    return b64encode(public.SealedBox(key).encrypt(value.encode())).decode()
+
+
+def add_mask(value: str | None, stream: Any = None) -> None:
+    """Ask the Actions runner to mask ``value`` in all later log output."""
+    if value and len(value) >= 4:
+        out = stream or sys.stdout
+        out.write(f"::add-mask::{value}\n")
+        out.flush()
+
+
+class GitHubSecretWriter:
+    """Callable ``(new_refresh_token) -> None`` that saves the token to a repository secret.
+
+    Registered as a ``TokenStore`` rotation hook, it runs after each refresh and before the new
+    access token is used, so a failed write stops the run instead of losing the token.
+    """
+
+    def __init__(
+        self,
+        repo: str,
+        secret_name: str,
+        token: str,
+        api_url: str = "https://api.github.com",
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.repo = repo
+        self.secret_name = secret_name
+        self._token = token
+        self.api_url = api_url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.api_url,
+            transport=transport,
+            timeout=timeout,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "confluence-export",
+            },
+        )
+        self._key: tuple[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"GitHubSecretWriter({self.repo!r}, {self.secret_name!r})"
+
+    def _request(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise AuthError(
+                f"Could not reach the GitHub API at {self.api_url} to {what} "
+                f"({type(exc).__name__}). Check GITHUB_API_URL and the runner's network."
+            ) from None
+        if response.status_code in (401, 403, 404):
+            try:
+                detail = response.json().get("message", "")
+            except ValueError:
+                detail = response.text[:200]
+            raise AuthError(
+                f"GitHub refused to {what} ({response.status_code}: {detail}): {TOKEN_HELP}."
+            )
+        if response.is_error:
+            raise AuthError(
+                f"GitHub answered {response.status_code} when asked to {what}; "
+                "try again, or check https://www.githubstatus.com."
+            )
+        return response
+
+    def public_key(self) -> tuple[str, str]:
+        """The repository's secrets public key as ``(key_id, key)``, fetched once."""
+        if self._key is None:
+            what = f"read the secrets public key of {self.repo}"
+            data = self._request(
+                "GET", f"/repos/{self.repo}/actions/secrets/public-key", what
+            ).json()
+            self._key = (str(data["key_id"]), str(data["key"]))
+        return self._key
+
+    def check(self) -> None:
+        """Fail early (before any token rotates) when the token cannot reach the secrets API."""
+        self.public_key()
+
+    def __call__(self, new_refresh_token: str) -> None:
+        add_mask(new_refresh_token)
+        key_id, key = self.public_key()
+        body = {"encrypted_value": encrypt_secret(key, new_refresh_token), "key_id": key_id}
+        what = f"write the rotated refresh token to secret {self.secret_name} of {self.repo}"
+        try:
+            self._request(
+                "PUT", f"/repos/{self.repo}/actions/secrets/{self.secret_name}", what, json=body
+            )
+        except AuthError as exc:
+            raise AuthError(
+                f"{exc} The new refresh token was NOT saved, so the next run will be refused: "
+                f"run `confluence-export login` locally and set secret {self.secret_name} to "
+                "the refresh_token from your token file."
+            ) from None
+
+
+def rotation_hook_from_env(env: Mapping[str, str] | None = None) -> GitHubSecretWriter | None:
+    """A ``GitHubSecretWriter`` when ``CONFLUENCE_EXPORT_SECRET_NAME`` is set, else None.
+
+    Reads ``GITHUB_REPOSITORY``, ``GH_TOKEN`` (or ``GITHUB_TOKEN``) and ``GITHUB_API_URL``;
+    raises ``AuthError`` at once when the token is missing, before any token rotates.
+    """
+    env = os.environ if env is None else env
+    name = env.get("CONFLUENCE_EXPORT_SECRET_NAME", "").strip()
+    if not name:
+        return None
+    repo = env.get("GITHUB_REPOSITORY", "").strip()
+    if not repo:
+        raise ConfigError(
+            f"CONFLUENCE_EXPORT_SECRET_NAME={name} asks to save rotated refresh tokens to a "
+            "repository secret, but GITHUB_REPOSITORY (owner/name) is not set."
+        )
+    token = env.get("GH_TOKEN") or env.get("GITHUB_TOKEN") or ""
+    if not token:
+        raise AuthError(
+            f"Saving the rotated refresh token to secret {name} needs GH_TOKEN: {TOKEN_HELP}."
+        )
+    add_mask(token)
+    api_url = env.get("GITHUB_API_URL") or "https://api.github.com"
+    return GitHubSecretWriter(repo, name, token, api_url)
+
+
+# --- the action's steps ------------------------------------------------------------------
+
+
+def _input(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get("INPUT_" + name.upper().replace("-", "_"), "").strip() or default
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("true", "1", "yes", "on")
+
+
+def write_outputs(values: Mapping[str, object], env: Mapping[str, str]) -> None:
+    """Append ``name=value`` lines to ``$GITHUB_OUTPUT`` (printed when it is not set); every
+    name must be declared under ``outputs:`` in action.yml."""
+    lines = "".join(f"{k}={v}\n" for k, v in values.items())
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(lines)
+    else:
+        sys.stdout.write(lines)
+
+
+def _workspace(env: Mapping[str, str]) -> Path:
+    return Path(env.get("GITHUB_WORKSPACE") or ".")
+
+
+def _config_path(env: Mapping[str, str]) -> Path | None:
+    """The config input; the default config.yaml only when it exists in the workspace."""
+    path = Path(_input(env, "config", "config.yaml"))
+    return path if (_workspace(env) / path).exists() or _input(env, "config") else None
+
+
+def _load_config(env: Mapping[str, str]) -> Any:
+    from exporter.config.settings import Config, load_config
+
+    path = _config_path(env)
+    # No file: the defaults, without load_config looking at the process's working directory.
+    return Config() if path is None else load_config(_workspace(env) / path, env=env)
+
+
+def _output_dir(env: Mapping[str, str]) -> Path:
+    given = _input(env, "output-dir")
+    return Path(given) if given else Path(_load_config(env).output.dir)
+
+
+def step_prepare(env: Mapping[str, str]) -> int:
+    """Mask secrets, name the auth mode, and for OAuth check write-back and seed the token file."""
+    for name in (*SECRET_ENV, "GH_TOKEN"):
+        add_mask(env.get(name))
+    refresh = env.get("CONFLUENCE_REFRESH_TOKEN", "")
+    if not refresh:
+        mode = "API token" if env.get("CONFLUENCE_API_TOKEN") else "from config.yaml"
+        print(f"auth: {mode}")
+        return ExitCode.OK
+    print("auth: OAuth (refresh token from a repository secret)")
+    hook = rotation_hook_from_env(env)
+    if hook is None:
+        print(
+            "::warning::OAuth without oauth-secret-name: the rotated refresh token will not be "
+            "saved, so the secret stops working after this run. Set oauth-secret-name and "
+            "github-token, or use an API token."
+        )
+    else:
+        hook.check()
+    from exporter.auth.tokens import TokenSet, TokenStore
+
+    store = TokenStore(_load_config(env).auth.token_file)
+    # An expired access token makes the first request refresh (and write back) at once.
+    store.save(TokenSet(refresh_token=refresh, access_token="", expires_at=0.0))
+    print(f"token file: {store.path}")
+    return ExitCode.OK
+
+
+def export_command(env: Mapping[str, str], summary_path: Path) -> list[str]:
+    """The ``confluence-export`` command line the action's inputs ask for."""
+    base = env.get("CONFLUENCE_EXPORT_BIN")  # tests point this at a stand-in
+    cmd = base.split() if base else [sys.executable, "-m", "exporter"]
+    config = _config_path(env)
+    if config is not None:
+        cmd += ["--config", str(config)]
+    cmd += ["--log-format", "github", "export", "--summary-json", str(summary_path)]
+    for flag, name in (("--out", "output-dir"), ("--format", "format"), ("--flavor", "flavor")):
+        if _input(env, name):
+            cmd += [flag, _input(env, name)]
+    keys = _input(env, "spaces").replace(",", " ").split()
+    cmd += [arg for key in keys for arg in ("--space", key)]
+    return cmd + (["--allow-deletions"] if _truthy(_input(env, "allow-deletions")) else [])
+
+
+STATE_DIR_NAME = ".confluence-export"
+
+
+def git_changed(path: Path, cwd: Path) -> bool:
+    """Whether ``git status`` shows a change (new files included) under ``path``, the state
+    folder left out: it is committed with content, never alone (its caches are no content)."""
+    exclude = f":(exclude){(path / STATE_DIR_NAME).as_posix()}"
+    out = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--", str(path), exclude],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return bool(out.stdout.strip())
+
+
+def step_export(env: Mapping[str, str]) -> int:
+    """Run the export, then write the outputs; a partial export (3) still lets commit run."""
+    workspace = _workspace(env)
+    summary_path = Path(env.get("RUNNER_TEMP") or workspace) / "confluence-export-summary.json"
+    summary_path.unlink(missing_ok=True)
+    code = subprocess.run(
+        export_command(env, summary_path), cwd=workspace, env=dict(env)
+    ).returncode
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = {}
+    pages, attachments = summary.get("pages") or {}, summary.get("attachments") or {}
+    changed = code in (ExitCode.OK, ExitCode.PARTIAL) and git_changed(_output_dir(env), workspace)
+    write_outputs(
+        {
+            "changed": str(changed).lower(),
+            "pages-exported": pages.get("exported", 0),
+            "pages-failed": pages.get("failed", 0),
+            "attachments-failed": attachments.get("failed", 0),
+            "exit-code": code,
+        },
+        env,
+    )
+    if code == ExitCode.PARTIAL:
+        print("::warning::Some pages or attachments failed; the rest is exported (see above).")
+        return ExitCode.OK  # the commit step still runs; finish fails the job
+    return code
+
+
+def step_commit(env: Mapping[str, str]) -> int:
+    """Commit and push the output folder when ``commit`` is true and something changed."""
+    if not _truthy(_input(env, "commit", "false")):
+        print("commit: false, leaving the changes to a later step")
+        return ExitCode.OK
+    workspace = _workspace(env)
+    out = _output_dir(env)
+    if not git_changed(out, workspace):
+        print("nothing changed; no commit")
+        return ExitCode.OK
+    message = _input(env, "commit-message", "docs: export from Confluence")
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=workspace, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    git("add", "--all", "--", str(out))
+    identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
+    git(*identity, "commit", "-q", "-m", message, "--", str(out))
+    ref = env.get("GITHUB_REF", "")
+    target = ["HEAD:" + ref] if ref.startswith("refs/heads/") else []
+    try:
+        git("push", "-q", "origin", *target)
+    except subprocess.CalledProcessError:
+        if not target:
+            raise
+        # Someone pushed meanwhile (a person, or a run outside the concurrency group): replay
+        # our commit on top of theirs once, then push again.
+        print("push was rejected; rebasing on the remote branch and pushing again")
+        git(*identity, "pull", "-q", "--rebase", "--autostash", "origin", ref)
+        git("push", "-q", "origin", *target)
+    sha = git("rev-parse", "HEAD")
+    write_outputs({"commit-sha": sha}, env)
+    print(f"committed {sha[:12]} and pushed")
+    return ExitCode.OK
+
+
+def step_finish(env: Mapping[str, str]) -> int:
+    """Exit 3 when pages or attachments failed (what ``--summary-json`` counts, or the export's
+    exit code says), so the job is red although good content was kept."""
+    pages, attachments, code = (
+        env.get(name, "").strip() or "0"
+        for name in ("PAGES_FAILED", "ATTACHMENTS_FAILED", "EXPORT_EXIT_CODE")
+    )
+    if pages == attachments == "0" and code != str(int(ExitCode.PARTIAL)):
+        return ExitCode.OK
+    print(f"::error title=Confluence export::{pages} page(s), {attachments} attachment(s) failed")
+    return ExitCode.PARTIAL
+
+
+STEPS: dict[str, Callable[[Mapping[str, str]], int]] = {
+    "prepare": step_prepare,
+    "export": step_export,
+    "commit": step_commit,
+    "finish": step_finish,
+}
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one step by name; errors become ``::error::`` lines and the error's exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1 or args[0] not in STEPS:
+        print(f"usage: python -m exporter.action {{{','.join(STEPS)}}}", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        return STEPS[args[0]](os.environ if env is None else env)
+    except ExportError as exc:
+        text = str(exc).replace("%", "%25").replace("\n", "%0A")
+        print(f"::error title=confluence-export {args[0]}::{text}")
+        return exc.exit_code
+    except subprocess.CalledProcessError as exc:
+        words = [w for w in exc.cmd if not w.startswith(("-c", "user."))]
+        detail = str(exc.stderr or "").strip().replace("\n", "%0A")
+        print(f"::error title=confluence-export {args[0]}::{' '.join(words[:3])} failed: {detail}")
+        return ExitCode.UNEXPECTED

@@ -1,0 +1,1 @@
+"""The `confluence-export` command line: one module per command group over the library API."""

@@ -1,0 +1,1 @@
+"""The git-ready docs folder: its layout, links between pages, navigation files, and the writer."""

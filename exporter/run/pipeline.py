@@ -1,0 +1,351 @@
+"""``export()``: walk → convert → write, page by page, incremental by default.
+
+A run scans each selected space (everything on the first run, with ``--full`` or at the periodic
+reconcile; otherwise only what changed since the last scan, plus the trash), caches every fetched
+body compressed in the state dir, rebuilds the whole tree from the manifest plus the changes, and
+re-renders only pages that are new, changed or moved, or whose links or children changed. A
+page's manifest entry is set only after its file and attachments are on disk, so a killed run
+resumes where it stopped.
+
+This module ties the run together; its stages are ``scan`` (the change scan), ``render`` (the
+plan and the docs folder) and ``attachments`` (downloads and the page records that list them).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from exporter.config.settings import Config, SpaceSelection, require_selection
+from exporter.confluence.access import preflight
+from exporter.confluence.walker import GoneSpace, Walker, build_tree
+from exporter.errors import DeletionRefused, PartialExport
+from exporter.logs import group as log_group
+from exporter.models import NavTree, Page, Space
+from exporter.run.manifest import STATE_DIR, State
+from exporter.run.pages import Render
+from exporter.run.scan import Scan, Scanner
+from exporter.run.summary import ExportSummary, Failure, PlanItem, ProgressFn
+from exporter.signals import run_async, sigterm_raises
+from exporter.warnings import sort_warnings
+
+__all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
+
+log = logging.getLogger(__name__)
+
+
+def export(
+    config: Config,
+    *,
+    spaces: list[str] | None = None,
+    out: Path | None = None,
+    format: str | None = None,
+    flavor: str | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    connection: Any = None,
+    reconcile_every: timedelta | None = None,
+    client_options: dict[str, Any] | None = None,
+    allow_deletions: bool = False,
+) -> ExportSummary:
+    """Export the configured spaces into ``out`` (default ``config.output.dir``).
+
+    Returns the summary. Raises ``PartialExport`` (its ``summary`` attribute holds the
+    summary) when pages, attachments or whole spaces failed, ``RateLimited`` when the points
+    budget ran out (finished pages stay recorded), ``DeletionRefused`` (nothing changed) when
+    the run would delete more than ``output.max_delete_share`` of the exported pages, or all of
+    them, unless ``allow_deletions`` (or ``output.allow_deletions``) confirms it.
+    ``connection`` (``exporter.auth.connect.Connection``) skips login.
+    """
+    require_selection(config, spaces)
+    if connection is None:
+        from exporter.auth.connect import connect
+
+        connection = connect(config)
+    run = Run(
+        config,
+        out=Path(out or config.output.dir),
+        spaces=spaces,
+        fmt=format or config.output.format,
+        flavor=flavor or config.output.flavor,
+        full=full,
+        dry_run=dry_run,
+        progress=progress,
+        reconcile_every=(
+            timedelta(days=config.output.reconcile_days)
+            if reconcile_every is None
+            else reconcile_every
+        ),
+        client_options=client_options or {},
+        allow_deletions=allow_deletions or config.output.allow_deletions,
+    )
+    summary = run_async(run.run(connection))  # asyncio.run; SIGTERM unwinds it as Ctrl-C
+    if summary.failures and not dry_run:
+        spaces_failed = [f.title for f in summary.failures if f.kind == "space"]
+        gone = f"space(s) {', '.join(spaces_failed)} could not be read (kept as exported); "
+        error = PartialExport(
+            (gone if spaces_failed else "")
+            + f"{summary.pages_failed} page(s) and {summary.attachments_failed} attachment(s) "
+            "failed (listed above); everything else was written. Run the export again to retry.",
+            [f"{f.page_id} {f.title}: {f.reason}" for f in summary.failures],
+        )
+        error.summary = summary  # type: ignore[attr-defined]
+        raise error
+    return summary
+
+
+class Run:
+    """One export run: scan, plan, render, save."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        out: Path,
+        spaces: list[str] | None,
+        fmt: str,
+        flavor: str,
+        full: bool,
+        dry_run: bool,
+        progress: ProgressFn | None,
+        reconcile_every: timedelta,
+        client_options: dict[str, Any],
+        allow_deletions: bool = False,
+    ) -> None:
+        self.config = config
+        self.allow_deletions = allow_deletions
+        self.kept: set[str] = set()  # gone spaces whose exported pages stay as they are
+        self.client_options = dict(client_options)
+        self.out = out
+        self.only = spaces
+        self.fmt = fmt
+        self.flavor = flavor
+        self.full = full
+        self.dry_run = dry_run
+        self.progress: ProgressFn = progress or (lambda stage, done, total: None)
+        self.mode = config.output.attachments
+        self.summary = ExportSummary(dry_run=dry_run)
+        self.state = State.load(out)
+        self.options: dict[str, Any] = {
+            "flavor": flavor,
+            "attachments": self.mode,
+            "blogposts": config.output.blogposts,
+        }
+        self.scanner = Scanner(
+            state=self.state,
+            options=self.options,
+            full=full,
+            reconcile_every=reconcile_every,
+            mode=self.mode,
+            dry_run=dry_run,
+            progress=self.progress,
+        )
+        self.started = time.monotonic()
+        # --full, or another flavor or attachment mode, re-renders every page. Only the latter
+        # changes every file, so only it makes a dry run list every page as a change.
+        self.options_changed = bool(self.state.options) and self.state.options != self.options
+        self.rerender_all = full or self.options_changed
+
+    async def run(self, connection: Any) -> ExportSummary:
+        """The whole run, under the output's lock (no lock and no writes for a dry run)."""
+        started = self.started = time.monotonic()
+        if self.dry_run:
+            await self._run(connection)
+        else:
+            from exporter.outdir import check_output_dir
+            from exporter.run.lock import ExportLock
+
+            check_output_dir(self.out)  # one clear line for a file or a read-only folder
+            with ExportLock(self.state.dir):
+                _remove_leftovers(self.out)
+                refused = False
+                try:
+                    await self._run(connection)
+                except DeletionRefused:
+                    refused = True  # the manifest stays byte for byte as it was
+                    raise
+                finally:
+                    if not refused:
+                        self.state.save()
+        pages = self.state.pages.values()
+        self.summary.warning_list = sort_warnings(w for r in pages if r.path for w in r.warnings)
+        self.summary.warnings = len(self.summary.warning_list)
+        self.summary.duration_s = time.monotonic() - started
+        return self.summary
+
+    async def _run(self, connection: Any) -> None:
+        from exporter.auth.connect import open_client
+
+        options = dict(self.client_options)
+        batch = options.pop("batch", None)
+        client = open_client(connection, self.config, **options)
+        site_url = (connection.site_url or self.config.site_endpoint or "").rstrip("/")
+        try:
+            access = await preflight(client, connection, attachments=self.mode != "none")
+            walker = Walker(
+                client,
+                site_url=site_url,
+                blogposts=self.config.output.blogposts,
+                users_api=access.users_api,
+                read_zone=access.read_zone,
+            )
+            if batch:
+                walker.batch = int(batch)
+            walker.users.update(self.state.users)
+            choice = await walker.select_spaces(
+                self.config.spaces,
+                self.only,
+                known=self.state.spaces,
+                types=self.config.space_types,
+            )
+            self._keep_gone(choice.gone)
+            await self.scanner.scan_attachment_trash(walker, choice.selected)
+            scans = []
+            for sel in choice.selected:
+                with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs
+                    scans.append(await self.scanner.scan(walker, sel))
+            users = await walker.fetch_users(self.scanner.wanted_users)
+            log.info(
+                "Scanned %d space(s) in %.1f s: %d page(s) fetched, %d request(s)",
+                len(scans),
+                time.monotonic() - self.started,
+                sum(len(s.fetched) for s in scans),
+                client.stats.requests,
+            )
+            if not self.dry_run:
+                self.state.users.update(users)
+            await Render(self, client, scans, site_url, users).execute()
+            if not self.dry_run:
+                for scan in scans:
+                    self.scanner.finish_space(scan)
+                if not self.only:  # spaces no longer configured start over if they return
+                    scanned = {s.selected.space.key for s in scans}
+                    for key in set(self.state.spaces) - scanned - self.kept:
+                        del self.state.spaces[key]
+                self.state.options = self.options
+        finally:
+            self.summary.requests = client.stats.requests
+            self.summary.media_requests = client.stats.media_requests
+            self.summary.retries = client.stats.retries
+            self.summary.points = client.stats.points
+            await client.aclose()
+        if not self.dry_run and self.fmt in ("site", "both"):
+            with sigterm_raises():  # it blocks the loop, which could not react to SIGTERM
+                _render_site(self.out, self.progress)
+
+    def tree(self, scans: list[Scan]) -> NavTree:
+        """The exported tree: scanned spaces, plus the others as recorded (with ``--space``)
+        and the gone spaces whose pages are kept, all in the selection's order."""
+        trees = [
+            build_tree(s.selected.space, s.pages.values(), s.selected.selection) for s in scans
+        ]
+        rules = (
+            {s.key: s for s in self.config.spaces} if isinstance(self.config.spaces, tuple) else {}
+        )
+        if self.only or self.kept:
+            scanned = {s.selected.space.key for s in scans}
+            for key, rec in sorted(self.state.spaces.items()):
+                if key in scanned or not (self.only or key in self.kept):
+                    continue
+                pages = [r.to_page() for r in self.state.pages.values() if r.space_key == key]
+                home = rec.homepage_id or _recorded_home(self.state, key)
+                space = Space(id=rec.id, key=key, name=rec.name, homepage_id=home)
+                trees.append(build_tree(space, pages, rules.get(key, SpaceSelection(key=key))))
+        order = {key: n for n, key in enumerate(rules)}  # configured order, then by key
+        trees.sort(key=lambda t: (order.get(t.space.key, len(order)), t.space.key))
+        return NavTree(spaces=tuple(trees))
+
+    def _keep_gone(self, gone: list[GoneSpace]) -> None:
+        """Each gone space is a failure of that space; its exported pages are kept as they are.
+
+        With ``spaces: all`` a space exported before that no longer lists has no other way
+        out of the selection, so confirmed deletions (``--allow-deletions``) let it go.
+        """
+        implicit = self.config.spaces in (None, "all") and not self.only
+        for space in gone:
+            if implicit and self.allow_deletions:
+                log.warning("%s; its pages are deleted (deletions allowed)", space.reason)
+                continue
+            kept = sum(1 for r in self.state.pages.values() if r.space_key == space.key and r.path)
+            until = " (or run once with --allow-deletions to drop them)"
+            until = until if implicit else " or removed from the selection"
+            reason = space.reason + (
+                f"; its {kept} exported page(s) are kept until it is back{until}" if kept else ""
+            )
+            log.warning("Space %s failed: %s", space.key, reason)
+            self.summary.failures.append(Failure("", space.key, reason, kind="space"))
+            self.summary.spaces_failed += 1
+            self.kept.add(space.key)
+
+    def check_deletions(self, deleting: int, exported: int) -> None:
+        """The safety rail: refuse (``DeletionRefused``, nothing changed) to delete more than
+        ``output.max_delete_share`` of the ``exported`` pages, or all of them, unconfirmed."""
+        if not deleting or self.allow_deletions:
+            return
+        share = self.config.output.max_delete_share
+        if deleting < exported and deleting <= share * exported:
+            return
+        what = (
+            f"all {exported} exported page(s)"
+            if deleting >= exported
+            else f"{deleting} of {exported} exported pages ({deleting / exported:.0%}, more "
+            f"than output.max_delete_share: {share:g})"
+        )
+        error = DeletionRefused(
+            f"Refusing to delete {what}; nothing was changed. If that is intended, run again "
+            "with --allow-deletions (or set output.allow_deletions: true); "
+            "`export --dry-run` lists them."
+        )
+        error.summary = self.summary  # type: ignore[attr-defined]
+        raise error
+
+    def fail(self, page: Page, reason: str, *, attachment: bool = False) -> None:
+        """Record one failure; the run ends as a partial export."""
+        log.warning("%s %s (%s) failed: %s", page.kind, page.title, page.id, reason)
+        self.summary.failures.append(Failure(page.id, page.title, reason))
+        if attachment:
+            self.summary.attachments_failed += 1
+        else:
+            self.summary.pages_failed += 1
+
+
+def _recorded_home(state: State, key: str) -> str | None:
+    """The homepage of a space recorded before homepages were: the page that is its index."""
+    for rec in state.pages.values():
+        path = Path(rec.path)
+        top = rec.space_key == key and rec.parent_id is None and len(path.parts) == 3
+        if top and path.stem in ("index", "README"):
+            return rec.id
+    return None
+
+
+def _render_site(out: Path, progress: ProgressFn) -> None:
+    try:
+        from exporter.site import render_site
+    except ImportError:
+        log.warning("The static site renderer is not available; only docs/ was written.")
+        return
+    started = time.monotonic()
+    report = render_site(
+        out / "docs", out / "site", progress=lambda done, total: progress("site", done, total)
+    )
+    log.info(
+        "Site rendered in %.1f s: %d page(s) (%d rendered), %d file(s) written",
+        time.monotonic() - started,
+        report.pages,
+        report.rendered,
+        report.written,
+    )
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete temp files a killed run left behind (the writer's and the state's)."""
+    patterns = [(out / "docs", ".tmp-*.part"), (out / STATE_DIR, ".*.tmp")]
+    for folder, pattern in patterns:
+        if folder.is_dir():
+            for leftover in folder.rglob(pattern):
+                leftover.unlink(missing_ok=True)

@@ -1,0 +1,275 @@
+"""The change scan: what each selected space looks like now, fetching as little as it can.
+
+A full scan (the first run, ``--full``, new selection settings, other export options, or the
+periodic reconcile) lists every page; otherwise only what changed since the space's last scan,
+plus the trash (pages that left it since were restored: they are fetched), plus the places of
+the siblings of pages that arrived or moved (Confluence renumbers them without a new version). Fetched bodies go to the state's body cache (not on a dry run), so rendering
+need not hold them in memory. A space's scan time advances only when none of its pages failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from exporter.confluence.trash import AttachmentTrash, trashed_attachments
+from exporter.confluence.walker import SelectedSpace, Walker, mentioned_users
+from exporter.models import Attachment, Page
+from exporter.run.manifest import AttachmentRecord, PageRecord, SpaceRecord, State
+from exporter.run.summary import ProgressFn
+
+__all__ = ["Scan", "Scanner"]
+
+
+@dataclasses.dataclass
+class Scan:
+    """What one space looks like now: the manifest plus this run's change scan."""
+
+    selected: SelectedSpace
+    full: bool
+    started: datetime
+    pages: dict[str, Page]  # every current page, folder and post; metadata only
+    fetched: set[str]  # ids whose bodies were fetched (and cached) this run
+    removed: set[str]  # manifest ids gone from Confluence
+    listing: dict[str, dict[str, Attachment]]  # page id -> filename -> current attachment
+    failed: bool = False
+    trashed: set[tuple[str, str]] = dataclasses.field(default_factory=set)  # (page id, name)
+
+
+@dataclasses.dataclass(kw_only=True)
+class Scanner:
+    """Scans one run's spaces and collects the users its pages name (mentions, authors)."""
+
+    state: State
+    options: dict[str, Any]  # the run's export options; other recorded ones mean a full scan
+    full: bool  # ``--full``
+    reconcile_every: timedelta
+    mode: str  # the ``attachments`` setting: "none" lists none
+    dry_run: bool
+    progress: ProgressFn
+    wanted_users: set[str] = dataclasses.field(default_factory=set)
+    trash: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # per space
+    attachment_trash: AttachmentTrash | None = None  # this run's listing (None: not read)
+    batch: int = 250  # the walker's list size, set when the listing is read
+
+    async def scan_attachment_trash(
+        self, walker: Walker, selected: Sequence[SelectedSpace]
+    ) -> None:
+        """Read the site's trashed attachments once for every space (one request a run when
+        fewer than a page of files was trashed since the oldest space's last scan)."""
+        if self.mode == "none" or not selected:
+            return
+        heads = [
+            rec.attachment_trash
+            for sel in selected
+            if not self._needs_full(sel.space.key, _fingerprint(sel))
+            and (rec := self.state.spaces.get(sel.space.key)) is not None
+        ]
+        marks = [set(head) for head in heads]
+        stop = None if not heads else (lambda att_id: all(att_id in m for m in marks))
+        self.batch = walker.batch
+        self.attachment_trash = await trashed_attachments(walker.client, walker.batch, stop)
+
+    def _needs_full(self, scan_key: str, fingerprint: str) -> bool:
+        rec = self.state.spaces.get(scan_key)
+        if self.full or rec is None or rec.last_scan is None or rec.settings != fingerprint:
+            return True
+        if self.state.options != self.options:
+            return True
+        last_full = _parse_time(rec.last_full)
+        return last_full is None or _utcnow() - last_full >= self.reconcile_every
+
+    async def scan(self, walker: Walker, sel: SelectedSpace) -> Scan:
+        """List what changed in one space (everything on a full scan), caching bodies."""
+        space = sel.space
+        full = self._needs_full(space.key, _fingerprint(sel))
+        started = _utcnow()
+        rec = self.state.spaces.get(space.key)
+        since = None if full or rec is None else _parse_time(rec.last_scan)
+        known = {pid: r for pid, r in self.state.pages.items() if r.space_key == space.key}
+        pages = {} if full else {pid: r.to_page() for pid, r in known.items()}
+        fetched: set[str] = set()
+
+        async def list_attachments() -> list[Attachment]:
+            if self.mode == "none":
+                return []
+            return [att async for att in walker.attachments(space, since)]
+
+        # Attachments are listed while pages stream in: two lists, one wait.
+        attachments = asyncio.ensure_future(list_attachments())
+        try:
+            async for page in walker.pages(space, since):
+                self._take(page, pages, fetched)
+                self.progress("scan", len(fetched), None)
+            trash = await walker.removed_ids(space)  # kept: a page leaving it was restored
+            self.trash[space.key] = tuple(sorted(trash))
+            if full:
+                removed = set(known) - set(pages)
+            else:
+                removed = (trash & set(pages)) - fetched
+                for pid in removed:
+                    pages.pop(pid, None)
+                await self._restored(walker, sel, rec, trash, pages, fetched)
+                await self._refresh_places(walker, sel, known, pages, fetched, removed)
+        except BaseException:
+            attachments.cancel()
+            await asyncio.gather(attachments, return_exceptions=True)
+            raise
+        listing: dict[str, dict[str, Attachment]] = {}
+        if not full:
+            for pid, r in known.items():
+                if r.attachments:
+                    listing[pid] = {a.filename: _attachment(pid, a) for a in r.attachments}
+        for att in await attachments:
+            listing.setdefault(att.page_id, {})[att.filename] = att
+        trashed = set() if full else self._drop_trashed(listing)
+        return Scan(sel, full, started, pages, fetched, removed, listing, trashed=trashed)
+
+    def _drop_trashed(self, listing: dict[str, dict[str, Attachment]]) -> set[tuple[str, str]]:
+        """Take the files trashed since the last scan out of an incremental listing (the page
+        keeps its version, so nothing else shows it); a same-named newer upload stays."""
+        gone: set[tuple[str, str]] = set()
+        by_page = self.attachment_trash.by_page if self.attachment_trash is not None else {}
+        for pid, files in by_page.items():
+            names = listing.get(pid)
+            if not names:
+                continue
+            for att_id, name in files.items():
+                if name in names and names[name].id == att_id:
+                    del names[name]
+                    gone.add((pid, name))
+        return gone
+
+    async def _restored(
+        self,
+        walker: Walker,
+        sel: SelectedSpace,
+        rec: SpaceRecord | None,
+        trash: set[str],
+        pages: dict[str, Page],
+        fetched: set[str],
+    ) -> None:
+        """Fetch pages that left the trash since the last scan: restoring keeps a page's
+        version and date, so the change scan does not list it (purged ones return nothing)."""
+        left = sorted(set(rec.trash if rec is not None else ()) - trash - set(pages))
+        if left:
+            async for page in walker.pages_by_id(sel.space, left):
+                self._take(page, pages, fetched)
+
+    def _take(self, page: Page, pages: dict[str, Page], fetched: set[str]) -> None:
+        if not self.dry_run and page.body is not None:
+            self.state.put_body(page.id, page.version, page.body)
+        self.wanted_users |= mentioned_users(page.body)
+        if page.author_id:
+            self.wanted_users.add(page.author_id)
+        pages[page.id] = dataclasses.replace(page, body=None)
+        fetched.add(page.id)
+
+    async def _refresh_places(
+        self,
+        walker: Walker,
+        sel: SelectedSpace,
+        known: dict[str, PageRecord],
+        pages: dict[str, Page],
+        fetched: set[str],
+        removed: set[str],
+    ) -> None:
+        """Re-read the parent and position of the siblings of pages that arrived, moved (both
+        the siblings it joined and those it left) or were deleted with children: Confluence
+        renumbers siblings without giving them a new version, and moves a deleted page's
+        children up to its parent. Costs nothing when no page's place changed (edits keep
+        theirs; a deleted page keeps its place in the trash, so its siblings keep theirs)."""
+        groups: set[str | None] = set()
+        for pid in fetched:
+            page, old = pages[pid], known.get(pid)
+            if page.kind != "blogpost" and (
+                old is None or (old.parent_id, old.position) != (page.parent_id, page.position)
+            ):
+                groups.add(page.parent_id)
+                if old is not None and old.parent_id != page.parent_id:
+                    groups.add(old.parent_id)  # the siblings it left are renumbered
+        parents = {r.parent_id for r in known.values()}
+        groups |= {known[pid].parent_id for pid in removed if pid in parents}
+        for parent in sorted(groups, key=lambda g: g or ""):
+            if parent is not None and parent not in pages:
+                continue
+            for pid, (parent_id, position) in (await walker.places(sel.space, parent)).items():
+                now = pages.get(pid)
+                if now is None or (now.parent_id, now.position) == (parent_id, position):
+                    continue
+                pages[pid] = dataclasses.replace(now, parent_id=parent_id, position=position)
+                old = self.state.pages.get(pid)
+                if old is not None and pid not in fetched and not self.dry_run:
+                    # Kept at once: the page is re-rendered only if its place in the docs
+                    # changed, and later runs must start from the new numbers.
+                    self.state.set_page(
+                        dataclasses.replace(old, parent_id=parent_id, position=position)
+                    )
+
+    def finish_space(self, scan: Scan) -> None:
+        """Advance the space's scan time, unless a page failed (so the next run retries it)."""
+        space = scan.selected.space
+        old = self.state.spaces.get(space.key)
+        if scan.failed:
+            return
+        self.state.set_space(
+            SpaceRecord(
+                key=space.key,
+                id=space.id,
+                name=space.name,
+                last_scan=_iso(scan.started),
+                last_full=_iso(scan.started) if scan.full else (old.last_full if old else None),
+                settings=_fingerprint(scan.selected),
+                homepage_id=space.homepage_id,
+                trash=self.trash.get(space.key, ()),
+                attachment_trash=self._marks(scan, old),
+            )
+        )
+
+    def _marks(self, scan: Scan, old: SpaceRecord | None) -> tuple[str, ...]:
+        """Where the next run's trashed-attachment listing may stop for this space: the top of
+        this run's, unless the old marks still serve and no file of the space was trashed."""
+        listed, kept = self.attachment_trash, old.attachment_trash if old else ()
+        if listed is None:
+            return kept
+        if kept and not scan.full and not scan.trashed and listed.keeps_marks(self.batch):
+            return kept
+        return listed.head
+
+
+def _attachment(page_id: str, rec: AttachmentRecord) -> Attachment:
+    """A recorded attachment as the listing holds it (an incremental scan lists only changes)."""
+    return Attachment(
+        id=rec.id,
+        page_id=page_id,
+        filename=rec.filename,
+        media_type=rec.media_type,
+        size=rec.size,
+        version=rec.version,
+        download_path=rec.download_path,
+    )
+
+
+def _fingerprint(sel: SelectedSpace) -> str:
+    s = sel.selection
+    return repr((s.root, s.include_labels, s.exclude_labels, s.exclude_titles))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
