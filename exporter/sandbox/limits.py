@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from exporter.sandbox.routing import Reply
+from exporter.sandbox.replies import Reply
 from exporter.sandbox.store import Clock
 
 __all__ = ["Fault", "Limits", "points_for"]

@@ -8,19 +8,47 @@ Route templates (``/api/v2/spaces/{id}/pages``) double as the keys of ``stats.by
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-if TYPE_CHECKING:
-    from exporter.sandbox.app import Sandbox
+from exporter.sandbox.limits import Limits
+from exporter.sandbox.records import AttachmentRecord, AttachmentVersion, Clock
+from exporter.sandbox.replies import HTTPError, Reply, json_reply
+from exporter.sandbox.stats import Stats
+from exporter.sandbox.store import Store
 
-__all__ = ["Call", "HTTPError", "Reply", "Route", "Router", "json_reply"]
+__all__ = ["Call", "HTTPError", "Reply", "Route", "Router", "SandboxState", "json_reply"]
+
+
+class MediaLocator(Protocol):
+    """The media host as the download route sees it (``media.MediaHost``)."""
+
+    def location(self, att: AttachmentRecord, version: AttachmentVersion) -> str: ...
+
+
+class SandboxState(Protocol):
+    """What a handler may reach of the running sandbox (``app.Sandbox``): a Protocol, so the
+    router and the handlers never import the app that imports them."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def limits(self) -> Limits: ...
+    @property
+    def media(self) -> MediaLocator: ...
+    @property
+    def extra_sites(self) -> list[tuple[str, str, str]]:
+        """Further sites (cloud id, name, URL) that accessible-resources lists."""
+        ...
 
 
 @dataclass
@@ -30,7 +58,7 @@ class Call:
     request: Request
     params: dict[str, str]
     query: QueryParams
-    sandbox: Sandbox
+    sandbox: SandboxState
     origin: str  # http://127.0.0.1:PORT: where the request came in (never written into bodies)
     base: str  # _links.base: the site URL's wiki base ("{site}/wiki", or "{site}" without context)
     context: str  # "/wiki" or ""
@@ -44,40 +72,6 @@ class Call:
         for raw in self.query.getlist(name):
             out.extend(v.strip() for v in raw.split(",") if v.strip())
         return out
-
-
-@dataclass
-class Reply:
-    """What a handler answers; ``objects``/``users`` feed the points cost (reference 4.2)."""
-
-    body: Any = None
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    media_type: str = "application/json"
-    objects: int = 0
-    users: int = 0
-    download: bool = False
-
-    def encode(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode()
-        if self.body is None:
-            return b""
-        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def json_reply(body: Any, status: int = 200, *, objects: int = 0, users: int = 0) -> Reply:
-    return Reply(body=body, status=status, objects=objects, users=users)
-
-
-class HTTPError(Exception):
-    """Raised by handlers to answer an error reply (already shaped like Atlassian's)."""
-
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
 
 
 Handler = Callable[[Call], Reply | Awaitable[Reply]]

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from exporter.errors import ConfigError
-from exporter.sandbox.seed_history import load_comments, load_history
+from exporter.sandbox.seed_history import instant, load_comments, load_history
 from exporter.sandbox.store import DEFAULT_SITE_URL, Clock, ContentRecord, Store
 
 __all__ = [
@@ -255,8 +255,8 @@ def _history(item: dict[str, Any], title: str) -> list[datetime] | None:
     Version 1 is ``created`` and the current version ``updated``; the versions between get dates
     in between, so a page's history reads like a real one and stays the same on every load.
     """
-    created = _instant(item.get("created"), title, "created")
-    updated = _instant(item.get("updated"), title, "updated")
+    created = instant(item.get("created"), title, "created")
+    updated = instant(item.get("updated"), title, "updated")
     day = _day(item.get("posting_day"), title)
     if created is None and day is not None:
         created = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
@@ -277,24 +277,6 @@ def _history(item: dict[str, Any], title: str) -> list[datetime] | None:
         created + timedelta(milliseconds=int((step * n).total_seconds() * 1000))
         for n in range(count - 1)
     ] + [end]
-
-
-def _instant(raw: Any, title: str, key: str) -> datetime | None:
-    """A seed timestamp (``2025-01-10T08:00:00.000Z``, or a YAML datetime) in UTC."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
-    if isinstance(raw, date):
-        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
-    try:
-        when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"Page {title!r}: {key} {raw!r} is not an ISO timestamp such as "
-            "2025-01-10T08:00:00.000Z."
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _day(raw: Any, title: str) -> date | None:

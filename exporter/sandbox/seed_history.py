@@ -10,7 +10,7 @@ values.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,30 @@ from exporter.sandbox.records import ContentRecord
 from exporter.sandbox.store import Store
 from exporter.sandbox.store_history import RESOLUTIONS
 
-__all__ = ["load_comments", "load_history"]
+__all__ = ["instant", "load_comments", "load_history"]
+
+
+def instant(raw: Any, title: str, key: str) -> datetime | None:
+    """A seed timestamp (``2025-01-10T08:00:00.000Z``, or a YAML datetime) in UTC: the one
+    timestamp parser of the seed loader (seed.py imports it from here)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
+    try:
+        when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"Page {title!r}: {key} {raw!r} is not an ISO timestamp such as "
+            "2025-01-10T08:00:00.000Z."
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _when(raw: Any, title: str, where: str) -> datetime:
-    from exporter.sandbox.seed import _instant  # the one timestamp parser of the seed loader
-
-    when = _instant(raw, title, where)
+    when = instant(raw, title, where)
     if when is None:
         raise ConfigError(f"Page {title!r}: {where} needs a `when` (an ISO timestamp).")
     return when

@@ -11,6 +11,7 @@ from urllib.parse import quote, quote_plus
 
 from lxml import etree
 
+from exporter.sandbox.cql import CQLError, search
 from exporter.sandbox.storage import (
     AC,
     RI,
@@ -24,7 +25,7 @@ from exporter.sandbox.storage import (
     ri,
 )
 from exporter.sandbox.store import AttachmentRecord, ContentRecord, Store
-from exporter.sandbox.view_macros import MACROS, PANELS, info, report_rows
+from exporter.sandbox.view_macros import MACROS, PANELS, info
 
 __all__ = ["Renderer", "parse_storage", "render_view", "report_rows"]
 
@@ -324,6 +325,12 @@ class Renderer:
     def render(self, storage: str) -> str:
         return self.children_html(parse_storage(storage))
 
+    def nested(self, page: ContentRecord) -> str:
+        return Renderer(self.store, page, self.ctx, self.depth + 1, self.export).render(page.body)
+
+    def report_rows(self, query: str) -> list[tuple[ContentRecord, dict[str, str]]]:
+        return report_rows(self.store, query, self.page, self.ctx, self.export)
+
 
 def render_view(
     store: Store, page: ContentRecord, context: str = "/wiki", export: bool = False
@@ -338,3 +345,31 @@ def render_view(
             cache.clear()
         cache[key] = cached
     return cached
+
+
+def report_rows(
+    store: Store, query: str, page: ContentRecord, context: str = "/wiki", export: bool = False
+) -> list[tuple[ContentRecord, dict[str, str]]]:
+    """Pages matching ``query`` that hold a ``details`` macro, with each property as HTML."""
+    try:
+        found = search(store, query, space_key=page.space_key) if query else []
+    except CQLError:
+        return []
+    rows: list[tuple[ContentRecord, dict[str, str]]] = []
+    for item in found:
+        if not isinstance(item, ContentRecord) or item.id == page.id:
+            continue
+        props: dict[str, str] = {}
+        cell_renderer = Renderer(store, item, context, 2, export)
+        for macro in parse_storage(item.body).iter(ac("structured-macro")):
+            if macro.get(ac("name")) != "details":
+                continue
+            for tr in macro.iter("tr"):
+                cells = [c for c in tr if local_name(c) in ("th", "td")]
+                if len(cells) >= 2:
+                    props["".join(cells[0].itertext()).strip()] = cell_renderer.children_html(
+                        cells[1]
+                    )
+        if props:
+            rows.append((item, props))
+    return rows

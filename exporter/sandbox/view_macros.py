@@ -7,18 +7,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import quote_plus
 
 from lxml import etree
 
-from exporter.sandbox.storage import ac, attr, esc, local_name, parse_storage, ri
-from exporter.sandbox.store import ContentRecord, Store
+from exporter.sandbox.storage import ac, attr, esc, parse_storage, ri
+from exporter.sandbox.store import AttachmentRecord, ContentRecord, Store
 
-if TYPE_CHECKING:
-    from exporter.sandbox.view import Renderer
+__all__ = ["MACROS", "PANELS", "Renderer", "info", "param"]
 
-__all__ = ["MACROS", "PANELS", "info", "param", "report_rows"]
+
+class Renderer(Protocol):
+    """What a macro needs of the page renderer (``view.Renderer``), so this module need not
+    import it: the renderer imports the macros, never the other way round."""
+
+    store: Store
+    page: ContentRecord
+    ctx: str
+    depth: int
+    export: bool
+
+    def body(self, el: etree._Element) -> str: ...
+    def find_page(self, title: str | None, space_key: str | None) -> ContentRecord | None: ...
+    def find_attachment(
+        self, page: ContentRecord | None, filename: str | None
+    ) -> AttachmentRecord | None: ...
+    def download(self, att: AttachmentRecord) -> str: ...
+    def page_link(self, rec: ContentRecord, body: str | None) -> str: ...
+    def attachment_link(self, att: AttachmentRecord, body: str | None) -> str: ...
+    def nested(self, page: ContentRecord) -> str:
+        """``page``'s body rendered one level deeper (include macros)."""
+        ...
+
+    def report_rows(self, query: str) -> list[tuple[ContentRecord, dict[str, str]]]:
+        """Pages matching ``query`` holding a ``details`` macro, each property as HTML."""
+        ...
+
 
 Params = dict[str, etree._Element]
 PANELS = {"info": "information", "note": "note", "tip": "tip", "warning": "warning"}
@@ -146,7 +171,7 @@ def include(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
         target = r.find_page(ref.get(ri("content-title")), ref.get(ri("space-key")))
     inner = ""
     if target is not None and r.depth < 2:
-        inner = type(r)(r.store, target, r.ctx, r.depth + 1, r.export).render(target.body)
+        inner = r.nested(target)
     return f'<div class="conf-macro output-block" data-macro-name="{name}" data-macro-id="{attr(mid)}">{inner}</div>'
 
 
@@ -213,7 +238,7 @@ def report(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
     """Page Properties Report: one row per page (matching the CQL) with a details macro."""
     query = param(params, "cql")
     given = param(params, "headings")
-    rows = report_rows(r.store, query, r.page, r.ctx, r.export)
+    rows = r.report_rows(query)
     headings = [h.strip() for h in given.split(",") if h.strip()]
     if not headings:
         headings = list(dict.fromkeys(k for _, props in rows for k in props))
@@ -231,38 +256,7 @@ def report(r: Renderer, el: etree._Element, mid: str, params: Params) -> str:
     )
 
 
-def report_rows(
-    store: Store, query: str, page: ContentRecord, context: str = "/wiki", export: bool = False
-) -> list[tuple[ContentRecord, dict[str, str]]]:
-    """Pages matching ``query`` that hold a ``details`` macro, with each property as HTML."""
-    from exporter.sandbox.cql import CQLError, search
-    from exporter.sandbox.view import Renderer
-
-    try:
-        found = search(store, query, space_key=page.space_key) if query else []
-    except CQLError:
-        return []
-    rows: list[tuple[ContentRecord, dict[str, str]]] = []
-    for item in found:
-        if not isinstance(item, ContentRecord) or item.id == page.id:
-            continue
-        props: dict[str, str] = {}
-        cell_renderer = Renderer(store, item, context, 2, export)
-        for macro in parse_storage(item.body).iter(ac("structured-macro")):
-            if macro.get(ac("name")) != "details":
-                continue
-            for tr in macro.iter("tr"):
-                cells = [c for c in tr if local_name(c) in ("th", "td")]
-                if len(cells) >= 2:
-                    props["".join(cells[0].itertext()).strip()] = cell_renderer.children_html(
-                        cells[1]
-                    )
-        if props:
-            rows.append((item, props))
-    return rows
-
-
-Macro = Callable[["Renderer", etree._Element, str, Params], str]
+Macro = Callable[[Renderer, etree._Element, str, Params], str]
 MACROS: dict[str, Macro] = {
     "code": code,
     "noformat": code,
