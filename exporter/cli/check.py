@@ -6,7 +6,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import click
+
 from exporter.auth.connect import CheckRow, auth_report, connect, open_client
+from exporter.cli.common import Context, examples, global_options, load_settings, setup
 from exporter.config.schema import SPACES_HINT
 from exporter.config.settings import Config, require_settings
 from exporter.confluence.access import oauth_access, probe_access, token_kind
@@ -15,7 +18,32 @@ from exporter.confluence.spaces import readable_spaces, select_spaces
 from exporter.errors import ConfigError, ExportError
 from exporter.outdir import check_output_dir
 
-__all__ = ["run_checks"]
+__all__ = ["CheckFailed", "check_command", "run_checks"]
+
+
+class CheckFailed(ExportError):
+    """`check` found a problem (each one printed in the table); exits as its first row says."""
+
+
+@click.command(
+    "check",
+    epilog=examples("confluence-export check", "confluence-export check --config site.yaml -v"),
+)
+@global_options
+@click.pass_obj
+def check_command(state: Context) -> None:
+    """Validate config, auth, cloudId, scopes and that each configured space is reachable."""
+    setup(state)
+    config = load_settings(state)
+    rows = run_checks(config)
+    width = max(len(r.name) for r in rows)
+    for row in rows:
+        click.echo(f"{row.status.upper():<5} {row.name:<{width}}  {row.detail}")
+    failed = [r for r in rows if r.status == "fail"]
+    if failed:
+        error = CheckFailed(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+        error.exit_code = failed[0].exit_code  # what `export` would exit with for that failure
+        raise error
 
 
 def run_checks(config: Config) -> list[CheckRow]:

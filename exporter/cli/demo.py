@@ -7,11 +7,31 @@ from pathlib import Path
 
 import click
 
+from exporter.cli.common import Context, StageProgress, examples, global_options, setup
 from exporter.config.settings import load_config
 from exporter.run.pipeline import ExportSummary, ProgressFn, export
 from exporter.sandbox import SandboxOptions, start_sandbox
 
-__all__ = ["run_demo"]
+__all__ = ["demo_command", "run_demo"]
+
+
+@click.command(
+    "demo",
+    epilog=examples("confluence-export demo", "confluence-export demo --out /tmp/demo"),
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Where to write the docs folder and the site.",
+)
+@global_options
+@click.pass_obj
+def demo_command(state: Context, out: Path) -> None:
+    """Export the bundled sample space from an in-process sandbox: no account, no network."""
+    setup(state)
+    run_demo(out, progress=StageProgress())
 
 
 def run_demo(

@@ -23,6 +23,7 @@ __all__ = [
     "GoneSpace",
     "SelectedSpace",
     "SpaceChoice",
+    "listed_spaces",
     "readable_spaces",
     "select_spaces",
     "space_from_json",
@@ -66,6 +67,19 @@ async def readable_spaces(
         async for item in client.paginate_v2("/api/v2/spaces", params):
             if item.get("status", "current") == "current" and item.get("type", kind) == kind:
                 yield space_from_json(item, site_url)
+
+
+async def listed_spaces(
+    client: ConfluenceClient, site_url: str = "", batch: int = 250
+) -> list[Space]:
+    """Every space the account can read, current and archived, of any type, sorted by key
+    (what the ``spaces`` command lists). v2 lists one status a request, current by default."""
+    found = [
+        space_from_json(item, site_url)
+        for status in ("current", "archived")
+        async for item in client.paginate_v2("/api/v2/spaces", {"limit": batch, "status": status})
+    ]
+    return sorted(found, key=lambda space: space.key)
 
 
 async def select_spaces(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from exporter.action.steps import GitHubSecretWriter, rotation_hook_from_env
+from exporter.action.secrets import GitHubSecretWriter, rotation_hook_from_env
 from exporter.errors import AuthError, ConfigError
 
 from .fake_github import FakeGitHub
