@@ -1,3 +1,5 @@
+"""``python -m exporter``: the ``confluence-export`` command line."""
+
 from exporter.cli.main import main
 
 main()

@@ -269,7 +269,9 @@ def setup_logging(
     """Install the one log handler (replacing a previous one) for the given verbosity and format.
 
     ``-q`` shows errors only; default warnings; ``-v`` info; ``-vv`` debug plus httpx request
-    lines; ``-vvv`` also httpcore. ``stream`` defaults to the current ``sys.stderr``.
+    lines; ``-vvv`` also every other library's debug lines (markdown-it alone writes thousands a
+    page, so below -vvv third-party loggers stay at WARNING). ``stream`` defaults to the
+    current ``sys.stderr``.
     """
     _STATE.fmt, _STATE.verbosity, _STATE.quiet = fmt, verbosity, quiet
     level = logging.ERROR if quiet else [logging.WARNING, logging.INFO][min(verbosity, 1)]
@@ -289,7 +291,8 @@ def setup_logging(
         handler.setFormatter(TextFormatter(color=use_color(stream or sys.stderr)))
     root.addHandler(handler)
     _STATE.handler = handler
-    root.setLevel(level)
+    # The root level is what third-party loggers inherit; ours is set on "exporter" itself.
+    root.setLevel(logging.ERROR if quiet else logging.DEBUG if verbosity >= 3 else logging.WARNING)
     log.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.INFO if verbosity >= 2 else logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.DEBUG if verbosity >= 3 else logging.WARNING)

@@ -14,6 +14,7 @@ from exporter.auth.connect import oauth_endpoint, retry_policy, tenant_cloud_id,
 from exporter.auth.httpauth import OAuthAuth
 from exporter.auth.login import login
 from exporter.auth.oauth import accessible_resources
+from exporter.cli.common import examples
 from exporter.config.settings import Config, load_config, require_settings
 from exporter.errors import ConfigError
 from exporter.logs import setup_logging
@@ -38,8 +39,20 @@ def _config(ctx: click.Context) -> Config:
     return load_config(path)
 
 
-@click.command("login")
-@click.option("--no-browser", is_flag=True, help="Print the URL and read the redirected URL.")
+@click.command(
+    "login",
+    epilog=examples(
+        "confluence-export login",
+        "confluence-export login --no-browser   (on a machine without a browser)",
+        "confluence-export login --port 8765 --timeout 600",
+    ),
+)
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Print the URL to open elsewhere and read back the URL it redirects to.  "
+    "[default: open the browser]",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -69,7 +82,7 @@ def login_command(ctx: click.Context, no_browser: bool, port: int | None, timeou
     click.echo(f"Tokens saved in {token_store(config).path}.")
 
 
-@click.command("logout")
+@click.command("logout", epilog=examples("confluence-export logout"))
 @click.pass_context
 def logout_command(ctx: click.Context) -> None:
     """Remove the saved tokens (the token file)."""
@@ -81,7 +94,10 @@ def logout_command(ctx: click.Context) -> None:
     click.echo(REVOKE_HINT)
 
 
-@click.command("sites")
+@click.command(
+    "sites",
+    epilog=examples("confluence-export sites", "confluence-export sites --config site.yaml"),
+)
 @click.pass_context
 def sites_command(ctx: click.Context) -> None:
     """List the Atlassian sites this login can reach: cloudId, URL, name, scopes."""

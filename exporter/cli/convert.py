@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from exporter.cli.common import examples
 from exporter.convert import FLAVORS, convert_body
 from exporter.errors import ConfigError
 
@@ -40,7 +41,13 @@ def read_source(source: str | None) -> str:
         ) from exc
 
 
-@click.command("convert")
+@click.command(
+    "convert",
+    epilog=examples(
+        "confluence-export convert page.xml",
+        "confluence-export convert --flavor obsidian - < page.xml > page.md",
+    ),
+)
 @click.argument("source", metavar="[FILE|-]", required=False)
 @click.option(
     "--flavor",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from exporter.cli.common import examples
 from exporter.site.render import render_site
 from exporter.site.serve import make_server
 from exporter.site.source import FLAVORS
@@ -13,7 +14,13 @@ from exporter.site.source import FLAVORS
 __all__ = ["serve_command", "site_command"]
 
 
-@click.command("site")
+@click.command(
+    "site",
+    epilog=examples(
+        "confluence-export site export/docs --out export/site",
+        "confluence-export site docs --out public --flavor gfm --site-name Handbook",
+    ),
+)
 @click.argument(
     "docs_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DOCS_DIR"
 )
@@ -43,7 +50,13 @@ def site_command(docs_dir: Path, site_dir: Path, flavor: str | None, site_name: 
     click.echo(f"Open {(site_dir / 'index.html').resolve().as_uri()}")
 
 
-@click.command("serve")
+@click.command(
+    "serve",
+    epilog=examples(
+        "confluence-export serve export/site",
+        "confluence-export serve public --port 0 --sub-path /handbook/",
+    ),
+)
 @click.argument(
     "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR"
 )
@@ -58,7 +71,7 @@ def site_command(docs_dir: Path, site_dir: Path, flavor: str | None, site_name: 
     "--sub-path",
     default=None,
     metavar="/PREFIX/",
-    help="Serve under this path, like a GitHub Pages project site.",
+    help="Serve under this path, like a GitHub Pages project site.  [default: /]",
 )
 def serve_command(directory: Path, port: int, sub_path: str | None) -> None:
     """Serve a built site on 127.0.0.1 for preview (Ctrl-C stops)."""

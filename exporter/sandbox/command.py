@@ -11,7 +11,15 @@ from exporter.sandbox.server import SandboxOptions, serve_forever
 __all__ = ["sandbox_command"]
 
 
-@click.command("sandbox")
+EXAMPLES = """\b
+Examples:
+  $ confluence-export sandbox --write-config config.yaml
+  $ confluence-export sandbox --port 8765 --seed ./my-seed   (site.yaml + spaces/KEY/space.yaml)
+  $ confluence-export sandbox --synthetic-pages 5000 --fail-rate 0.02 --latency-ms 20
+"""
+
+
+@click.command("sandbox", epilog=EXAMPLES)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=0, show_default=True, type=int, help="Port; 0 picks a free one.")
 @click.option(
@@ -23,49 +31,57 @@ __all__ = ["sandbox_command"]
 @click.option(
     "--synthetic-pages",
     default=0,
+    show_default=True,
     type=click.IntRange(min=0),
     help="Add a generated space of N pages.",
 )
 @click.option(
     "--attachments-per-page",
     default=0.0,
+    show_default=True,
     type=click.FloatRange(min=0),
     help="Attachments per synthetic page.",
 )
 @click.option(
     "--latency-ms",
     default=0,
+    show_default=True,
     type=click.IntRange(min=0),
     help="Delay every API and media-host request by N ms.",
 )
 @click.option(
     "--fail-rate",
     default=0.0,
+    show_default=True,
     type=click.FloatRange(0, 1),
     help="Fraction of API requests that fail (5xx, connection reset or truncated body).",
 )
 @click.option(
-    "--rate-limit-burst", type=click.IntRange(min=1), help="Token bucket: N requests per second."
+    "--rate-limit-burst",
+    type=click.IntRange(min=1),
+    help="Token bucket: N requests per second.  [default: no per-second limit]",
 )
 @click.option(
-    "--points-per-hour", type=click.IntRange(min=1), help="Hourly points budget (429 once spent)."
+    "--points-per-hour",
+    type=click.IntRange(min=1),
+    help="Hourly points budget (429 once spent).  [default: announced, not enforced]",
 )
 @click.option(
     "--access-token-ttl",
     default=3600,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Seconds.",
+    help="Lifetime of the access tokens /oauth/token issues, in seconds.",
 )
 @click.option(
     "--write-config",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a config.yaml here.",
+    help="Write a config.yaml for this sandbox here.  [default: not written]",
 )
 @click.option(
     "--ready-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write connection JSON here.",
+    help="Write the connection details (JSON) here once listening.  [default: not written]",
 )
 @click.option(
     "--no-auto-consent",
