@@ -31,6 +31,7 @@ def _build_wheel(tmp_path: Path) -> Path:
 def test_wheel_ships_templates_and_sample_space(tmp_path):
     names = set(zipfile.ZipFile(_build_wheel(tmp_path)).namelist())
     assert "exporter/cli/main.py" in names
+    assert {"exporter/__init__.pyi", "exporter/py.typed"} <= names  # the library face, typed
     templates = [n for n in names if n.startswith("exporter/templates/")]
     assert templates, "templates/ is missing from the wheel"
     for path in (ROOT / "templates").rglob("*"):
