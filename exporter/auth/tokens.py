@@ -23,11 +23,11 @@ from typing import Any
 
 import filelock
 
-from exporter.config.settings import default_token_file
+from exporter.config.settings import Config, default_token_file
 from exporter.errors import ConfigError, LoginRequired
 from exporter.logs import register_secret
 
-__all__ = ["RotationHook", "TokenSet", "TokenStore"]
+__all__ = ["RotationHook", "TokenSet", "TokenStore", "token_store"]
 
 log = logging.getLogger(__name__)
 
@@ -298,3 +298,8 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def token_store(config: Config) -> TokenStore:
+    """The token file configured by ``auth.token_file`` (or the platform default)."""
+    return TokenStore(config.auth.token_file)
