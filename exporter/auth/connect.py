@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypedDict, Unpack
 
 import httpx
 
@@ -25,6 +25,7 @@ from exporter.auth.oauth import (
 )
 from exporter.auth.tokens import RotationHook, TokenSet, token_store
 from exporter.config.settings import Config
+from exporter.confluence.access import ConnectionMethod
 from exporter.confluence.client import ConfluenceClient
 from exporter.confluence.retry import RetryPolicy
 from exporter.errors import (
@@ -38,6 +39,7 @@ from exporter.errors import (
 __all__ = [
     "ApiTokenAuth",
     "CheckRow",
+    "ClientOptions",
     "Connection",
     "OAuthAuth",
     "auth_report",
@@ -50,7 +52,6 @@ __all__ = [
     "token_store",
 ]
 
-Method = Literal["oauth", "basic", "scoped"]
 DAY = 86400.0
 
 
@@ -61,9 +62,32 @@ class Connection:
     wiki_base: str  # {api}/ex/confluence/{cloudId}/wiki, or {site}/wiki for a classic token
     site_url: str | None  # the site's web URL, for "view in Confluence" links
     cloud_id: str | None
-    method: Method
+    method: ConnectionMethod
     auth: httpx.Auth
-    scopes: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()  # granted at connect time (OAuth)
+
+    @property
+    def granted_scopes(self) -> tuple[str, ...]:
+        """The scopes the token holds now, read from the live OAuth tokens: a token file
+        without them (a login bootstrapped from a refresh token alone) learns them on the
+        first refresh, after connect. Empty for API tokens, which list none."""
+        if isinstance(self.auth, OAuthAuth):
+            return self.auth.tokens.scopes or self.scopes
+        return self.scopes
+
+
+class ClientOptions(TypedDict, total=False):
+    """Keyword options of ``ConfluenceClient`` that ``open_client`` passes on (tests and the
+    benchmarks set transports and fast backoff; the config sets the first three)."""
+
+    concurrency: int
+    timeout: float
+    retry_budget: float
+    transport: httpx.AsyncBaseTransport | None
+    max_attempts: int
+    max_wait: float
+    backoff_base: float
+    backoff_cap: float
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,9 @@ def retry_policy(config: Config) -> RetryPolicy:
     return RetryPolicy(budget_s=config.api.max_retry_wait_s)
 
 
-def open_client(connection: Connection, config: Config, **options: Any) -> ConfluenceClient:
+def open_client(
+    connection: Connection, config: Config, **options: Unpack[ClientOptions]
+) -> ConfluenceClient:
     """The API client over ``connection`` with the config's concurrency, timeout and retry
     budget (``options`` override or add to them: test transports, backoff)."""
     api = config.api

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
-from exporter.auth.connect import CheckRow, auth_report, connect, open_client
+from exporter.auth.connect import CheckRow, Connection, auth_report, connect, open_client
 from exporter.config.schema import SPACES_HINT
 from exporter.config.settings import Config, require_settings
 from exporter.confluence.access import oauth_access, probe_access, token_kind
@@ -61,7 +60,9 @@ def _space_rows(config: Config) -> list[CheckRow]:
         return [CheckRow("spaces", "fail", str(exc))]
 
 
-async def _spaces(client: ConfluenceClient, connection: Any, config: Config) -> list[CheckRow]:
+async def _spaces(
+    client: ConfluenceClient, connection: Connection, config: Config
+) -> list[CheckRow]:
     """Each configured space (or all of the configured types): readable with this login?"""
     if config.spaces == "all":
         types = config.space_types
@@ -81,7 +82,7 @@ async def _spaces(client: ConfluenceClient, connection: Any, config: Config) -> 
 
 
 async def _scope_rows(
-    client: ConfluenceClient, connection: Any, attachments: bool
+    client: ConfluenceClient, connection: Connection, attachments: bool
 ) -> list[CheckRow]:
     """One row per thing the export does: does the token hold its scopes (access.py)?"""
     kind = token_kind(connection)
