@@ -56,7 +56,7 @@ def setup_get(
     timeout_s: float = 30.0,
     auth: httpx.Auth | None = None,
     json_body: bool = False,
-    params: Mapping[str, Any] | None = None,
+    params: Mapping[str, str | int | float | bool | None] | None = None,
 ) -> httpx.Response:
     """One GET of a run's setup (tenant_info, accessible-resources, the site probe), asking for
     JSON, retried as every request of a run (``get_with_retries``) on a short-lived client."""
