@@ -13,9 +13,11 @@ from typing import Literal
 from exporter.warnings import PageWarning
 
 __all__ = [
+    "FLAVORS",
     "Attachment",
     "ContentKind",
     "ConvertedPage",
+    "Flavor",
     "NavNode",
     "NavTree",
     "Page",
@@ -26,6 +28,8 @@ __all__ = [
 ]
 
 ContentKind = Literal["page", "folder", "blogpost"]
+Flavor = Literal["gfm", "mkdocs", "docusaurus", "obsidian"]
+FLAVORS: tuple[Flavor, ...] = ("gfm", "mkdocs", "docusaurus", "obsidian")
 
 
 @dataclass(frozen=True, slots=True)

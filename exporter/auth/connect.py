@@ -11,20 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypedDict, Unpack
 
 import httpx
 
 from exporter.auth.httpauth import ApiTokenAuth, OAuthAuth, needed_scopes, scope_error
 from exporter.auth.oauth import (
-    TokenEndpoint,
     accessible_resources,
     choose_site,
     normalize_host,
+    oauth_endpoint,
     setup_get,
 )
-from exporter.auth.tokens import RotationHook, TokenSet, TokenStore
+from exporter.auth.tokens import RotationHook, TokenSet, token_store
 from exporter.config.settings import Config
+from exporter.confluence.access import ConnectionMethod
 from exporter.confluence.client import ConfluenceClient
 from exporter.confluence.retry import RetryPolicy
 from exporter.errors import (
@@ -38,6 +39,7 @@ from exporter.errors import (
 __all__ = [
     "ApiTokenAuth",
     "CheckRow",
+    "ClientOptions",
     "Connection",
     "OAuthAuth",
     "auth_report",
@@ -50,7 +52,6 @@ __all__ = [
     "token_store",
 ]
 
-Method = Literal["oauth", "basic", "scoped"]
 DAY = 86400.0
 
 
@@ -61,9 +62,32 @@ class Connection:
     wiki_base: str  # {api}/ex/confluence/{cloudId}/wiki, or {site}/wiki for a classic token
     site_url: str | None  # the site's web URL, for "view in Confluence" links
     cloud_id: str | None
-    method: Method
+    method: ConnectionMethod
     auth: httpx.Auth
-    scopes: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()  # granted at connect time (OAuth)
+
+    @property
+    def granted_scopes(self) -> tuple[str, ...]:
+        """The scopes the token holds now, read from the live OAuth tokens: a token file
+        without them (a login bootstrapped from a refresh token alone) learns them on the
+        first refresh, after connect. Empty for API tokens, which list none."""
+        if isinstance(self.auth, OAuthAuth):
+            return self.auth.tokens.scopes or self.scopes
+        return self.scopes
+
+
+class ClientOptions(TypedDict, total=False):
+    """Keyword options of ``ConfluenceClient`` that ``open_client`` passes on (tests and the
+    benchmarks set transports and fast backoff; the config sets the first three)."""
+
+    concurrency: int
+    timeout: float
+    retry_budget: float
+    transport: httpx.AsyncBaseTransport | None
+    max_attempts: int
+    max_wait: float
+    backoff_base: float
+    backoff_cap: float
 
 
 @dataclass(frozen=True)
@@ -76,29 +100,6 @@ class CheckRow:
     exit_code: int = ExitCode.UNEXPECTED  # of a failed row: what `export` exits with for it
 
 
-def token_store(config: Config) -> TokenStore:
-    """The token file configured by ``auth.token_file`` (or the platform default)."""
-    return TokenStore(config.auth.token_file)
-
-
-def oauth_endpoint(config: Config, transport: httpx.BaseTransport | None = None) -> TokenEndpoint:
-    """The OAuth app's token endpoint; ``ConfigError`` when client id or secret is missing."""
-    auth = config.auth
-    if not auth.client_id or not auth.client_secret:
-        raise ConfigError(
-            "auth.method is oauth but auth.client_id or auth.client_secret is empty. Set them "
-            "(or CONFLUENCE_CLIENT_ID / CONFLUENCE_CLIENT_SECRET) from the app's Settings page "
-            "in the Atlassian developer console; see docs/setup.md."
-        )
-    return TokenEndpoint(
-        config.api.endpoints.auth,
-        auth.client_id,
-        auth.client_secret,
-        timeout_s=config.api.timeout_s,
-        transport=transport,
-    )
-
-
 def gateway_base(config: Config, cloud_id: str) -> str:
     """``{api}/ex/confluence/{cloudId}/wiki``: where OAuth and scoped tokens are accepted."""
     return f"{config.api.endpoints.api.rstrip('/')}/ex/confluence/{cloud_id}/wiki"
@@ -109,7 +110,9 @@ def retry_policy(config: Config) -> RetryPolicy:
     return RetryPolicy(budget_s=config.api.max_retry_wait_s)
 
 
-def open_client(connection: Connection, config: Config, **options: Any) -> ConfluenceClient:
+def open_client(
+    connection: Connection, config: Config, **options: Unpack[ClientOptions]
+) -> ConfluenceClient:
     """The API client over ``connection`` with the config's concurrency, timeout and retry
     budget (``options`` override or add to them: test transports, backoff)."""
     api = config.api
@@ -146,14 +149,14 @@ def tenant_cloud_id(
 def connect(
     config: Config,
     *,
-    interactive: bool = False,
     transport: httpx.BaseTransport | None = None,
     rotation_hooks: Sequence[RotationHook] = (),
 ) -> Connection:
     """Authenticate as configured and locate the site; the start of every online command.
 
-    ``interactive`` lets a missing login start ``login`` instead of raising ``LoginRequired``.
-    ``transport`` carries the few blocking setup requests (tests pass a MockTransport).
+    It only connects: without a saved login it raises ``LoginRequired`` (the CLI tells the user
+    to run ``login``; running the consent flow is the ``login`` command's decision, never this
+    function's). ``transport`` carries the few blocking setup requests (tests pass a MockTransport).
     ``rotation_hooks`` get each rotated refresh token once it is saved (the GitHub Action's
     secret write-back); they are ignored for API tokens, which never rotate.
     """
@@ -165,11 +168,7 @@ def connect(
         store.add_rotation_hook(hook)
     tokens = store.load()
     if tokens is None:
-        if not interactive:
-            raise LoginRequired(f"Not logged in (no {store.path}). Run `confluence-export login`.")
-        from exporter.auth.login import login
-
-        tokens = login(config, transport=transport)
+        raise LoginRequired(f"Not logged in (no {store.path}). Run `confluence-export login`.")
     if tokens.client_id and tokens.client_id != endpoint.client_id:
         raise LoginRequired(
             f"The token file {store.path} belongs to another OAuth app (client id "

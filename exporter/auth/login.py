@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 
 from exporter.auth.httpauth import OAuthAuth
-from exporter.auth.oauth import accessible_resources, choose_site
-from exporter.auth.tokens import TokenSet, TokenStore
+from exporter.auth.oauth import accessible_resources, choose_site, oauth_endpoint
+from exporter.auth.tokens import TokenSet, TokenStore, token_store
 from exporter.config.settings import Config
 from exporter.errors import ConfigError, LoginRequired
 
@@ -174,8 +174,6 @@ def login(
     transport: httpx.BaseTransport | None = None,
 ) -> TokenSet:
     """Run the consent flow, save the tokens, discover and cache the cloudId; return the tokens."""
-    from exporter.auth.connect import oauth_endpoint, token_store  # auth imports login lazily too
-
     endpoint = oauth_endpoint(config, transport)
     store: TokenStore = token_store(config)
     store.check_writable()  # before the browser: a code spent on a refused save is lost

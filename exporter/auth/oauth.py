@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from exporter.auth.tokens import TokenSet
+from exporter.config.settings import Config
 from exporter.confluence.ratelimit import retry_after
 from exporter.confluence.retry import RetryPolicy, get_with_retries, post_unrepeatable
 from exporter.errors import ApiError, AuthError, ConfigError, LoginRequired, RateLimited
@@ -32,6 +33,7 @@ __all__ = [
     "accessible_resources",
     "choose_site",
     "normalize_host",
+    "oauth_endpoint",
     "tls_context",
 ]
 
@@ -54,7 +56,7 @@ def setup_get(
     timeout_s: float = 30.0,
     auth: httpx.Auth | None = None,
     json_body: bool = False,
-    params: Mapping[str, Any] | None = None,
+    params: Mapping[str, str | int | float | bool | None] | None = None,
 ) -> httpx.Response:
     """One GET of a run's setup (tenant_info, accessible-resources, the site probe), asking for
     JSON, retried as every request of a run (``get_with_retries``) on a short-lived client."""
@@ -301,3 +303,21 @@ def accessible_resources(
         raise ApiError(
             "accessible-resources answered with unexpected JSON. Retry later.", response=response
         ) from None
+
+
+def oauth_endpoint(config: Config, transport: httpx.BaseTransport | None = None) -> TokenEndpoint:
+    """The OAuth app's token endpoint; ``ConfigError`` when client id or secret is missing."""
+    auth = config.auth
+    if not auth.client_id or not auth.client_secret:
+        raise ConfigError(
+            "auth.method is oauth but auth.client_id or auth.client_secret is empty. Set them "
+            "(or CONFLUENCE_CLIENT_ID / CONFLUENCE_CLIENT_SECRET) from the app's Settings page "
+            "in the Atlassian developer console; see docs/setup.md."
+        )
+    return TokenEndpoint(
+        config.api.endpoints.auth,
+        auth.client_id,
+        auth.client_secret,
+        timeout_s=config.api.timeout_s,
+        transport=transport,
+    )

@@ -19,15 +19,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import filelock
 
-from exporter.config.settings import default_token_file
+from exporter.config.settings import Config, default_token_file
 from exporter.errors import ConfigError, LoginRequired
 from exporter.logs import register_secret
 
-__all__ = ["RotationHook", "TokenSet", "TokenStore"]
+__all__ = ["RotationHook", "TokenChanges", "TokenSet", "TokenStore", "token_store"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,20 @@ class TokenSet:
 
 
 RotationHook = Callable[[str], None]
+
+
+class TokenChanges(TypedDict, total=False):
+    """Fields of a ``TokenSet`` that ``TokenStore.update`` may change (any subset)."""
+
+    refresh_token: str
+    access_token: str
+    expires_at: float
+    scope: str
+    cloud_id: str | None
+    site_url: str | None
+    obtained_at: float
+    last_refresh_at: float
+    client_id: str | None
 
 
 class TokenStore:
@@ -205,7 +219,7 @@ class TokenStore:
         with self.locked():
             self._write(tokens)
 
-    def update(self, **changes: Any) -> TokenSet:
+    def update(self, **changes: Unpack[TokenChanges]) -> TokenSet:
         """Re-read the file under the lock, change some fields (e.g. ``cloud_id``) and save."""
         with self.locked():
             tokens = self.require()
@@ -298,3 +312,8 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def token_store(config: Config) -> TokenStore:
+    """The token file configured by ``auth.token_file`` (or the platform default)."""
+    return TokenStore(config.auth.token_file)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import click
 
-from exporter.auth.connect import CheckRow, auth_report, connect, open_client
+from exporter.auth.connect import CheckRow, Connection, auth_report, connect, open_client
 from exporter.cli.common import Context, examples, global_options, load_settings, setup
 from exporter.config.schema import SPACES_HINT
 from exporter.config.settings import Config, require_settings
@@ -89,7 +88,9 @@ def _space_rows(config: Config) -> list[CheckRow]:
         return [CheckRow("spaces", "fail", str(exc))]
 
 
-async def _spaces(client: ConfluenceClient, connection: Any, config: Config) -> list[CheckRow]:
+async def _spaces(
+    client: ConfluenceClient, connection: Connection, config: Config
+) -> list[CheckRow]:
     """Each configured space (or all of the configured types): readable with this login?"""
     if config.spaces == "all":
         types = config.space_types
@@ -109,7 +110,7 @@ async def _spaces(client: ConfluenceClient, connection: Any, config: Config) -> 
 
 
 async def _scope_rows(
-    client: ConfluenceClient, connection: Any, attachments: bool
+    client: ConfluenceClient, connection: Connection, attachments: bool
 ) -> list[CheckRow]:
     """One row per thing the export does: does the token hold its scopes (access.py)?"""
     kind = token_kind(connection)

@@ -1,436 +1,221 @@
-"""The declarative config schema: typed field descriptors that check raw YAML values.
+"""Every config key, declared once: the frozen settings dataclasses, whose fields carry their check.
 
-Each field converts its value or records a problem with the value's key path, so one pass over
-``config.yaml`` reports every mistake at once, and unknown keys are named with the nearest valid
-one. ``SCHEMA`` describes the whole file; it yields plain dicts, which ``exporter.config.settings`` turns
-into the frozen ``Config`` dataclasses (so this module needs nothing from it).
+A key is a dataclass field with ``metadata=check(<descriptor>)`` (descriptors in
+``exporter.config.fields``): its type and default are the field's, its check is the descriptor,
+and ``SCHEMA``, the check of the whole ``config.yaml``, is derived from the dataclasses by
+``section_of``. So the typed ``Config`` the pipeline reads and the schema that validates the file
+(and the ``--flag`` overrides) cannot drift apart. Nested sections are fields whose default
+factory is a settings dataclass; fields without a default are required keys.
 """
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
-import os
-import re
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal, get_args
+
+from exporter.config.fields import (
+    SPACES_HINT,
+    Bool,
+    Choice,
+    ChoiceList,
+    Field,
+    Float,
+    Int,
+    PathField,
+    Section,
+    Share,
+    Spaces,
+    Str,
+    StrList,
+    Url,
+    join_key,
+)
+from exporter.models import FLAVORS, Flavor
 
 __all__ = [
-    "INVALID",
+    "DEFAULT_SCOPES",
+    "DEFAULT_SPACE_TYPES",
+    "NOT_A_KEY",
     "SCHEMA",
     "SPACES_HINT",
     "SPACE_FIELDS",
     "SPACE_TYPES",
-    "Bool",
-    "Choice",
-    "ChoiceList",
-    "Expanded",
-    "Field",
-    "Float",
-    "Int",
-    "PathField",
-    "Section",
-    "Share",
-    "Spaces",
-    "Str",
-    "StrList",
-    "Url",
-    "describe",
-    "is_loopback",
-    "join_key",
+    "ApiConfig",
+    "AttachmentMode",
+    "AuthConfig",
+    "AuthMethod",
+    "Config",
+    "Endpoints",
+    "OutputConfig",
+    "OutputFormat",
+    "SpaceSelection",
+    "check",
     "schema_keys",
+    "section_of",
 ]
 
-
-class Expanded(str):
-    """A string that came from ``${VAR}`` expansion; numeric and boolean fields may parse it."""
-
-
-# --- the schema: typed field descriptors, each converting raw YAML and reporting problems ---
-
-INVALID: Any = object()  # a value that failed validation (its problem is already recorded)
+_SPEC = "exporter.config"  # the metadata entry under which a dataclass field carries its check
+NOT_A_KEY: Mapping[str, Any] = {_SPEC: None}  # metadata of a field that is no config key
 
 
-def describe(value: Any) -> str:
-    """A YAML-ish name for a value's type, for 'expected X, got Y' messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+def check(spec: Field) -> Mapping[str, Any]:
+    """The ``field(metadata=...)`` that makes a dataclass field a config key checked by ``spec``."""
+    return {_SPEC: spec}
 
 
-def join_key(path: str, key: str) -> str:
-    """``key`` under the dotted key path ``path`` (``auth`` + ``email`` is ``auth.email``)."""
-    return f"{path}.{key}" if path else key
+def section_of(cls: type) -> Section:
+    """The ``Section`` checking the keys of settings dataclass ``cls``, in field order.
 
-
-class Field:
-    """One config value: ``convert`` returns the typed value or ``INVALID`` after recording why."""
-
-    expected = "a value"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        raise NotImplementedError
-
-    def fail(self, value: Any, path: str, problems: list[str], expected: str = "") -> Any:
-        problems.append(f"{path}: expected {expected or self.expected}, got {describe(value)}")
-        return INVALID
-
-
-class Str(Field):
-    expected = "a string"
-
-    def __init__(self, nullable: bool = True) -> None:
-        self.nullable = nullable
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if (value is None or (isinstance(value, Expanded) and not value)) and self.nullable:
-            return None
-        if isinstance(value, str):
-            return str(value)
-        return self.fail(value, path, problems)
-
-
-_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is this machine: 127.0.0.0/8, ::1 or localhost."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _url_problem(text: str, *, secure: bool, root_only: bool) -> str | None:
-    """What is wrong with URL ``text`` (None when nothing is), as the end of a problem line."""
-    shown = repr(re.sub(r"(://)[^/@\s]*@", r"\1***@", text))  # never echo a password
-    if not re.match(r"https?://[^/\s]+", text) or re.search(r"\s", text):
-        return f"expected a URL starting with https://, got {shown}"
-    parts = urlsplit(text)
-    try:
-        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
-    except ValueError:
-        return f"the port of {shown} is not a number"
-    host = parts.hostname or ""
-    address = parts.netloc.rpartition("@")[2]
-    if not is_loopback(host) and not all(_HOST_LABEL.fullmatch(p) for p in host.split(".")):
-        return f"{host!r} is not a valid host name, got {shown}"
-    if secure and parts.scheme == "http" and not is_loopback(host):
-        return (
-            f"http:// would send credentials in clear text; use https://{address}"
-            f"{parts.path.rstrip('/')} (http is accepted only on loopback: 127.0.0.1, ::1, "
-            f"localhost), got {shown}"
-        )
-    if root_only and (parts.path.rstrip("/") or parts.query or parts.fragment):
-        return (
-            f"expected the site's root URL, {parts.scheme}://{address} (without /wiki or "
-            f"a page path), got {shown}"
-        )
-    return None
-
-
-class Url(Str):
-    """A URL; ``secure`` refuses plain http except on loopback, ``root_only`` refuses a path."""
-
-    expected = "an http(s) URL"
-
-    def __init__(
-        self, nullable: bool = True, *, secure: bool = False, root_only: bool = False
-    ) -> None:
-        super().__init__(nullable)
-        self.secure = secure
-        self.root_only = root_only
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        text = super().convert(value, path, problems, base)
-        if text is None or text is INVALID:
-            return text
-        problem = _url_problem(text, secure=self.secure, root_only=self.root_only)
-        if problem is not None:
-            problems.append(f"{path}: {problem}")
-            return INVALID
-        return text.rstrip("/")
-
-
-class Int(Field):
-    expected = "an integer"
-
-    def __init__(self, minimum: int = 0) -> None:
-        self.minimum = minimum
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and re.fullmatch(r"\s*-?\d+\s*", value):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            return self.fail(value, path, problems)
-        if value < self.minimum:
-            problems.append(f"{path}: expected at least {self.minimum}, got {value}")
-            return INVALID
-        return value
-
-
-class Float(Field):
-    expected = "a number"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and re.fullmatch(r"\s*-?\d+(\.\d*)?\s*", value):
-            value = float(value)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return self.fail(value, path, problems)
-        if value <= 0:
-            problems.append(f"{path}: expected a number above 0, got {value}")
-            return INVALID
-        return float(value)
-
-
-class Share(Field):
-    """A share between 0 and 1 (``0.5`` is half)."""
-
-    expected = "a number from 0 to 1"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", value):
-            value = float(value)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return self.fail(value, path, problems)
-        if not 0 <= value <= 1:
-            problems.append(f"{path}: expected a number from 0 to 1 (0.5 is half), got {value}")
-            return INVALID
-        return float(value)
-
-
-class Bool(Field):
-    expected = "true or false"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, Expanded) and value.lower() in ("true", "false", "1", "0", ""):
-            return value.lower() in ("true", "1")
-        if not isinstance(value, bool):
-            return self.fail(value, path, problems)
-        return value
-
-
-class Choice(Field):
-    def __init__(self, values: tuple[str, ...]) -> None:
-        self.values = values
-        self.expected = "one of " + ", ".join(values)
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, str) and value in self.values:
-            return str(value)
-        got = repr(value) if isinstance(value, str) else describe(value)
-        problems.append(f"{path}: expected {self.expected}, got {got}")
-        return INVALID
-
-
-class StrList(Field):
-    """A list of strings; a single string means a list of one."""
-
-    expected = "a list of strings"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if isinstance(value, str):
-            return (str(value),)
-        if not isinstance(value, list | tuple):
-            return self.fail(value, path, problems)
-        items = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str):
-                self.fail(item, f"{path}[{i}]", problems, "a string")
-            else:
-                items.append(str(item))
-        return tuple(items) if len(items) == len(value) else INVALID
-
-
-class ChoiceList(StrList):
-    """A list of strings, each one of ``values``; a single string means a list of one."""
-
-    def __init__(self, values: tuple[str, ...]) -> None:
-        self.values = values
-        self.expected = "a list of " + ", ".join(values)
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        items = super().convert(value, path, problems, base)
-        if items is INVALID:
-            return INVALID
-        if not items:
-            problems.append(f"{path}: expected at least one of {', '.join(self.values)}")
-            return INVALID
-        wrong = [item for item in items if item not in self.values]
-        for item in wrong:
-            problems.append(f"{path}: {item!r} is not one of {', '.join(self.values)}")
-        return INVALID if wrong else items
-
-
-class PathField(Field):
-    """A filesystem path; ``~`` is expanded and relative paths in a file follow the file."""
-
-    expected = "a path"
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if value is None or (isinstance(value, Expanded) and not value):
-            return None
-        if not isinstance(value, str | os.PathLike):
-            return self.fail(value, path, problems)
-        result = Path(value).expanduser()
-        if base is not None and not result.is_absolute():
-            result = base / result
-        return result
-
-
-class Section(Field):
-    """A mapping with known keys; unknown keys are named with the nearest valid one."""
-
-    expected = "a mapping"
-
-    def __init__(self, fields: dict[str, Field], required: tuple[str, ...] = ()) -> None:
-        self.fields = fields
-        self.required = required
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if not isinstance(value, dict):
-            return self.fail(value, path or "top level", problems)
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            spec = self.fields.get(str(key))
+    A field is a key when its metadata comes from ``check(...)``; a field whose default factory
+    is itself a dataclass is a nested section; a field without a default is a required key.
+    Any other field must say it is no key (``metadata=NOT_A_KEY``), so a check is never missed.
+    """
+    fields: dict[str, Field] = {}
+    required: list[str] = []
+    for item in dataclasses.fields(cls):
+        factory = item.default_factory
+        if _SPEC in item.metadata:
+            spec = item.metadata[_SPEC]
             if spec is None:
-                close = difflib.get_close_matches(str(key), list(self.fields), n=1)
-                hint = f" (did you mean '{join_key(path, close[0])}'?)" if close else ""
-                problems.append(f"unknown key '{join_key(path, str(key))}'{hint}")
                 continue
-            converted = spec.convert(item, join_key(path, str(key)), problems, base)
-            if converted is not INVALID:
-                result[str(key)] = converted
-        for key in self.required:
-            if key not in value:
-                problems.append(f"{path or 'top level'}: missing required key '{key}'")
-        return result
+        elif isinstance(factory, type) and dataclasses.is_dataclass(factory):
+            spec = section_of(factory)
+        else:
+            raise TypeError(
+                f"{cls.__name__}.{item.name} is declared without its check: give it "
+                "field(metadata=check(...)), or metadata=NOT_A_KEY when it is no config key"
+            )
+        if item.default is dataclasses.MISSING and factory is dataclasses.MISSING:
+            required.append(item.name)
+        fields[item.name] = spec
+    return Section(fields, tuple(required))
 
 
-class Spaces(Field):
-    """``all``, a list of space keys or mappings ``{key, root, include_labels, ...}``, or one
-    string of keys separated by commas or spaces."""
-
-    expected = '"all" or a list of space keys'
-
-    def __init__(self, item: Section) -> None:
-        self.item = item
-
-    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
-        if value == "all":
-            return "all"
-        from_env = isinstance(value, Expanded)
-        if isinstance(value, str):  # "ENG, OPS" (handy as ${CONFLUENCE_SPACES:-all})
-            value = [key for key in re.split(r"[\s,]+", value) if key]
-        if value is None or (isinstance(value, list | tuple) and not value):
-            # An empty selection would make the export delete every page it wrote before.
-            why = " (its environment variable is empty or unset)" if from_env else ""
-            problems.append(f"{path} is empty{why}; {SPACES_HINT}")
-            return INVALID
-        if not isinstance(value, list | tuple):
-            return self.fail(value, path, problems)
-        items: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for i, raw in enumerate(value):
-            where = f"{path}[{i}]"
-            if isinstance(raw, dict) and isinstance(raw.get("root"), int):
-                raw = {**raw, "root": str(raw["root"])}
-            item = {"key": raw} if isinstance(raw, str) else raw
-            if not isinstance(item, dict):
-                self.fail(raw, where, problems, "a space key or a mapping with 'key'")
-                continue
-            converted = self.item.convert(item, where, problems, base)
-            key = converted.get("key") if isinstance(converted, dict) else None
-            if key in seen:
-                problems.append(f"{where}: space {key!r} is listed twice")
-            elif key:
-                seen.add(key)
-                items.append(converted)
-        return items
-
-
-SPACES_HINT = "list the space keys to export (spaces: [ENG, OPS]) or write spaces: all"
-
-
-def _literal(*values: str) -> Choice:
-    return Choice(values)
-
+AuthMethod = Literal["oauth", "basic"]
+OutputFormat = Literal["docs", "site", "both"]
+AttachmentMode = Literal["all", "referenced", "none"]
 
 SPACE_TYPES = ("global", "collaboration", "knowledge_base", "personal")
+DEFAULT_SPACE_TYPES: tuple[str, ...] = ("global", "collaboration", "knowledge_base")
 
-SPACE_FIELDS = Section(
-    {
-        "key": Str(nullable=False),
-        "root": Str(),
-        "include_labels": StrList(),
-        "exclude_labels": StrList(),
-        "exclude_titles": StrList(),
-    },
-    required=("key",),
+DEFAULT_SCOPES: tuple[str, ...] = (
+    # classic scopes: Atlassian checks these on the v1 routes the export still calls
+    # (confluence-api.md 9); exporter.confluence.access names each one's use
+    "search:confluence",  # CQL search of pages and attachments: v1 only
+    "read:confluence-content.all",  # page bodies in that search (expand=content.body.storage)
+    "readonly:content.attachment:confluence",  # v1 attachment downloads
+    "read:confluence-user",  # v1 user/current: the time zone CQL dates are read in
+    # granular scopes: REST v2
+    "read:space:confluence",  # spaces
+    "read:page:confluence",  # the trash listing (deleted pages)
+    "read:attachment:confluence",  # v2 attachment reads
+    "read:user:confluence",  # users-bulk: author and @mention names
+    "offline_access",
 )
 
-SCHEMA = Section(
-    {
-        "site": Url(secure=True, root_only=True),
-        "cloud_id": Str(),
-        "auth": Section(
-            {
-                "method": _literal("oauth", "basic"),
-                "client_id": Str(),
-                "client_secret": Str(),
-                "redirect_uri": Url(nullable=False),
-                "scopes": StrList(),
-                "token_file": PathField(),
-                "email": Str(),
-                "api_token": Str(),
-            }
-        ),
-        "spaces": Spaces(SPACE_FIELDS),
-        "space_types": ChoiceList(SPACE_TYPES),
-        "output": Section(
-            {
-                "dir": PathField(),
-                "format": _literal("docs", "site", "both"),
-                "flavor": _literal("gfm", "mkdocs", "docusaurus", "obsidian"),
-                "attachments": _literal("all", "referenced", "none"),
-                "blogposts": Bool(),
-                "reconcile_days": Int(minimum=0),
-                "max_delete_share": Share(),
-                "allow_deletions": Bool(),
-            }
-        ),
-        "api": Section(
-            {
-                "concurrency": Int(minimum=1),
-                "timeout_s": Float(),
-                "max_retry_wait_s": Float(),
-                "endpoints": Section(
-                    {
-                        "auth": Url(secure=True),
-                        "api": Url(secure=True),
-                        "site": Url(secure=True),
-                    }
-                ),
-            }
-        ),
-    }
-)
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where to send requests: Atlassian's hosts by default, the sandbox or a proxy when set."""
+
+    auth: str = field(default="https://auth.atlassian.com", metadata=check(Url(secure=True)))
+    api: str = field(default="https://api.atlassian.com", metadata=check(Url(secure=True)))
+    # https://your-domain.atlassian.net; defaults to Config.site
+    site: str | None = field(default=None, metadata=check(Url(secure=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig:
+    """How to authenticate: an OAuth app's tokens, or an email and API token (Basic)."""
+
+    method: AuthMethod = field(default="oauth", metadata=check(Choice(get_args(AuthMethod))))
+    client_id: str | None = field(default=None, metadata=check(Str()))
+    client_secret: str | None = field(default=None, metadata=check(Str()))
+    redirect_uri: str = field(
+        default="http://localhost:8976/callback", metadata=check(Url(nullable=False))
+    )
+    scopes: tuple[str, ...] = field(default=DEFAULT_SCOPES, metadata=check(StrList()))
+    # None: the platform's user state dir
+    token_file: Path | None = field(default=None, metadata=check(PathField()))
+    email: str | None = field(default=None, metadata=check(Str()))
+    api_token: str | None = field(default=None, metadata=check(Str()))
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceSelection:
+    """One space to export, optionally narrowed to a subtree or by labels and titles."""
+
+    key: str = field(metadata=check(Str(nullable=False)))
+    # page id or title: export only this subtree
+    root: str | None = field(default=None, metadata=check(Str()))
+    include_labels: tuple[str, ...] = field(default=(), metadata=check(StrList()))
+    exclude_labels: tuple[str, ...] = field(default=(), metadata=check(StrList()))
+    exclude_titles: tuple[str, ...] = field(default=(), metadata=check(StrList()))  # globs
+
+
+SPACE_FIELDS = section_of(SpaceSelection)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    """What to write and where: the docs folder, the site, attachments, the safety rail."""
+
+    dir: Path = field(default=Path("export"), metadata=check(PathField()))
+    format: OutputFormat = field(default="both", metadata=check(Choice(get_args(OutputFormat))))
+    flavor: Flavor = field(default="mkdocs", metadata=check(Choice(FLAVORS)))
+    attachments: AttachmentMode = field(
+        default="referenced", metadata=check(Choice(get_args(AttachmentMode)))
+    )
+    blogposts: bool = field(default=False, metadata=check(Bool()))
+    # a full listing at least this often (catches lone deletions)
+    reconcile_days: int = field(default=7, metadata=check(Int(minimum=0)))
+    # The safety rail: a run that would delete more than this share of the exported pages (or
+    # all of them, whatever the share) refuses unless deletions are allowed.
+    max_delete_share: float = field(default=0.5, metadata=check(Share()))
+    allow_deletions: bool = field(default=False, metadata=check(Bool()))
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    """How to call the API: concurrency, timeouts, the retry budget and the hosts."""
+
+    concurrency: int = field(default=8, metadata=check(Int(minimum=1)))
+    timeout_s: float = field(default=30.0, metadata=check(Float()))
+    # total wait of one request through its retries
+    max_retry_wait_s: float = field(default=900.0, metadata=check(Float()))
+    endpoints: Endpoints = field(default_factory=Endpoints)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration, frozen: what every command reads."""
+
+    site: str | None = field(default=None, metadata=check(Url(secure=True, root_only=True)))
+    cloud_id: str | None = field(default=None, metadata=check(Str()))
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    # None: not chosen
+    spaces: tuple[SpaceSelection, ...] | Literal["all"] | None = field(
+        default=None, metadata=check(Spaces(SPACE_FIELDS))
+    )
+    # which space types ``spaces: all`` covers; a space named in ``spaces`` is exported whatever
+    # its type (or status)
+    space_types: tuple[str, ...] = field(
+        default=DEFAULT_SPACE_TYPES, metadata=check(ChoiceList(SPACE_TYPES))
+    )
+    output: OutputConfig = field(default_factory=OutputConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    source: Path | None = field(default=None, metadata=NOT_A_KEY)  # the file it was loaded from
+
+    @property
+    def site_endpoint(self) -> str | None:
+        """The site's base URL (without /wiki) for Basic auth and web links."""
+        return (self.api.endpoints.site or self.site or "").rstrip("/") or None
+
+
+SCHEMA = section_of(Config)  # the check of a whole config.yaml
 
 
 def schema_keys() -> list[str]:

@@ -1,9 +1,10 @@
 """The configuration: typed settings loaded from config.yaml, the environment and flags.
 
 ``load_config`` reads the YAML file, expands ``${VAR}`` / ``${VAR:-default}`` in every string,
-checks it against the declarative ``SCHEMA`` of ``exporter.config.schema`` (reporting every
-problem at once, each with its key path), applies the command-line overrides that were given,
-and returns a frozen ``Config``.
+checks it against ``SCHEMA`` (derived from the settings dataclasses of
+``exporter.config.schema``, where every key is declared once), reporting every problem at once
+with its key path, applies the command-line overrides that were given, and returns a frozen
+``Config``. The dataclasses are re-exported here, the import place for the rest of the package.
 """
 
 from __future__ import annotations
@@ -12,20 +13,24 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import platformdirs
 import yaml
 
+from exporter.config.fields import INVALID, Expanded, Section, join_key
 from exporter.config.schema import (
-    INVALID,
+    DEFAULT_SCOPES,
+    DEFAULT_SPACE_TYPES,
     SCHEMA,
     SPACES_HINT,
-    Expanded,
-    Section,
-    join_key,
+    ApiConfig,
+    AuthConfig,
+    Config,
+    Endpoints,
+    OutputConfig,
+    SpaceSelection,
     schema_keys,
 )
 from exporter.errors import ConfigError
@@ -48,94 +53,7 @@ __all__ = [
 ]
 
 APP_NAME = "confluence-export"
-DEFAULT_SPACE_TYPES: tuple[str, ...] = ("global", "collaboration", "knowledge_base")
 DEFAULT_CONFIG_NAME = "config.yaml"
-
-DEFAULT_SCOPES: tuple[str, ...] = (
-    # classic scopes: Atlassian checks these on the v1 routes the export still calls
-    # (confluence-api.md 9); exporter.confluence.access names each one's use
-    "search:confluence",  # CQL search of pages and attachments: v1 only
-    "read:confluence-content.all",  # page bodies in that search (expand=content.body.storage)
-    "readonly:content.attachment:confluence",  # v1 attachment downloads
-    "read:confluence-user",  # v1 user/current: the time zone CQL dates are read in
-    # granular scopes: REST v2
-    "read:space:confluence",  # spaces
-    "read:page:confluence",  # the trash listing (deleted pages)
-    "read:attachment:confluence",  # v2 attachment reads
-    "read:user:confluence",  # users-bulk: author and @mention names
-    "offline_access",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoints:
-    """Where to send requests: Atlassian's hosts by default, the sandbox or a proxy when set."""
-
-    auth: str = "https://auth.atlassian.com"
-    api: str = "https://api.atlassian.com"
-    site: str | None = None  # https://your-domain.atlassian.net; defaults to Config.site
-
-
-@dataclass(frozen=True, slots=True)
-class AuthConfig:
-    method: Literal["oauth", "basic"] = "oauth"
-    client_id: str | None = None
-    client_secret: str | None = None
-    redirect_uri: str = "http://localhost:8976/callback"
-    scopes: tuple[str, ...] = DEFAULT_SCOPES
-    token_file: Path | None = None  # None: the platform's user state dir
-    email: str | None = None
-    api_token: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SpaceSelection:
-    key: str
-    root: str | None = None  # page id or title: export only this subtree
-    include_labels: tuple[str, ...] = ()
-    exclude_labels: tuple[str, ...] = ()
-    exclude_titles: tuple[str, ...] = ()  # glob patterns
-
-
-@dataclass(frozen=True, slots=True)
-class OutputConfig:
-    dir: Path = Path("export")
-    format: Literal["docs", "site", "both"] = "both"
-    flavor: Literal["gfm", "mkdocs", "docusaurus", "obsidian"] = "mkdocs"
-    attachments: Literal["all", "referenced", "none"] = "referenced"
-    blogposts: bool = False
-    reconcile_days: int = 7  # a full listing at least this often (catches lone deletions)
-    # The safety rail: a run that would delete more than this share of the exported pages (or
-    # all of them, whatever the share) refuses unless deletions are allowed.
-    max_delete_share: float = 0.5
-    allow_deletions: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ApiConfig:
-    concurrency: int = 8
-    timeout_s: float = 30.0
-    max_retry_wait_s: float = 900.0  # total wait of one request through its retries
-    endpoints: Endpoints = field(default_factory=Endpoints)
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    site: str | None = None
-    cloud_id: str | None = None
-    auth: AuthConfig = field(default_factory=AuthConfig)
-    spaces: tuple[SpaceSelection, ...] | Literal["all"] | None = None  # None: not chosen
-    # which space types ``spaces: all`` covers; a space named in ``spaces`` is exported whatever
-    # its type (or status)
-    space_types: tuple[str, ...] = DEFAULT_SPACE_TYPES
-    output: OutputConfig = field(default_factory=OutputConfig)
-    api: ApiConfig = field(default_factory=ApiConfig)
-    source: Path | None = None  # the file it was loaded from
-
-    @property
-    def site_endpoint(self) -> str | None:
-        """The site's base URL (without /wiki) for Basic auth and web links."""
-        return (self.api.endpoints.site or self.site or "").rstrip("/") or None
 
 
 def default_token_file() -> Path:

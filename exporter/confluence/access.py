@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from exporter.confluence.client import ConfluenceClient
 from exporter.confluence.walker import ATTACHMENT_EXPAND, PAGE_EXPAND, UsersApi
@@ -27,6 +27,8 @@ from exporter.errors import ApiError, ScopeMissing
 
 __all__ = [
     "Access",
+    "ConnectionMethod",
+    "Credentials",
     "Need",
     "granted_access",
     "needs",
@@ -37,6 +39,26 @@ __all__ = [
 ]
 
 TokenKind = Literal["oauth", "scoped", "unscoped"]
+# How a connection authenticates: OAuth Bearer, a classic API token on the site (Basic), or a
+# scoped API token through the gateway (Basic)
+ConnectionMethod = Literal["oauth", "basic", "scoped"]
+
+
+class Credentials(Protocol):
+    """What the access check reads of a connection: how it authenticates, the scopes it holds.
+
+    ``exporter.auth.connect.Connection`` is one; a Protocol because auth is a layer above.
+    """
+
+    @property
+    def method(self) -> ConnectionMethod: ...
+
+    @property
+    def granted_scopes(self) -> tuple[str, ...]:
+        """The scopes the token holds now (OAuth; empty when unknown or not listed)."""
+        ...
+
+
 USER_V2 = "read:user:confluence"
 USER_V1 = "read:confluence-user"
 
@@ -115,9 +137,9 @@ def needs(attachments: bool) -> tuple[Need, ...]:
 USERS = Need("user names, REST v2 users-bulk (or v1 user/bulk)", (USER_V2,))
 
 
-def token_kind(connection: Any) -> TokenKind:
+def token_kind(connection: Credentials) -> TokenKind:
     """OAuth, a scoped API token (through the gateway) or a classic one (on the site)."""
-    method = getattr(connection, "method", "basic")
+    method = connection.method
     return "oauth" if method == "oauth" else "scoped" if method == "scoped" else "unscoped"
 
 
@@ -209,13 +231,12 @@ async def probe_access(
 TRASH: dict[str, str | int] = {"status": "trashed,deleted,archived", "limit": 1}
 
 
-def _oauth_scopes(connection: Any) -> frozenset[str]:
-    tokens = getattr(getattr(connection, "auth", None), "tokens", None)
-    return frozenset(getattr(tokens, "scopes", ()) or getattr(connection, "scopes", ()))
+def _oauth_scopes(connection: Credentials) -> frozenset[str]:
+    return frozenset(connection.granted_scopes)
 
 
 async def oauth_access(
-    client: ConfluenceClient, connection: Any, attachments: bool, *, export: bool = False
+    client: ConfluenceClient, connection: Credentials, attachments: bool, *, export: bool = False
 ) -> Access:
     """OAuth: the granted scopes, learnt from a first request when the token file had none
     (a login bootstrapped from a refresh token alone); probed when even the refresh lists none.
@@ -229,7 +250,7 @@ async def oauth_access(
     return granted_access(held, attachments)
 
 
-async def preflight(client: ConfluenceClient, connection: Any, attachments: bool) -> Access:
+async def preflight(client: ConfluenceClient, connection: Credentials, attachments: bool) -> Access:
     """The token's access for an export; raises ``ScopeMissing`` (exit 4) before any page."""
     kind = token_kind(connection)
     if kind == "oauth":

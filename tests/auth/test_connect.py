@@ -208,3 +208,27 @@ def test_rotation_hooks_given_to_connect_see_each_saved_refresh_token(tmp_path: 
         client.get(connection.wiki_base + "/api/v2/spaces")
     assert config.auth.token_file is not None
     assert seen == [TokenStore(config.auth.token_file).require().refresh_token]
+
+
+def test_connection_scopes_follow_the_live_tokens_when_the_token_file_listed_none(
+    tmp_path: Path,
+) -> None:
+    """A login bootstrapped from a refresh token alone lists no scopes; the first refresh
+    does, and the scope preflight (``exporter.confluence.access``) reads them from the
+    connection after that refresh."""
+    fake = FakeAtlassian(scopes="")
+    config = _config(tmp_path)
+    transport = _logged_in(tmp_path, fake, config)
+    connection = connect(config, transport=transport)
+    assert connection.granted_scopes == ()
+    fake.scopes = "read:page:confluence offline_access"
+    fake.expire_all_access()
+    with httpx.Client(transport=transport, auth=connection.auth) as client:
+        assert client.get(connection.wiki_base + "/api/v2/spaces").status_code == 200
+    assert connection.scopes == ()  # what connect saw
+    assert connection.granted_scopes == ("read:page:confluence", "offline_access")
+
+
+def test_api_token_connections_hold_no_listed_scopes(tmp_path: Path) -> None:
+    connection = connect(_basic_config(tmp_path), transport=_basic_server(scoped=True))
+    assert connection.granted_scopes == ()

@@ -264,7 +264,22 @@ def test_authorize_url_asks_for_offline_access_consent_and_the_api_audience(
     }
 
 
-def test_interactive_connect_without_a_login_runs_the_browser_login(
+def test_connect_without_a_login_asks_for_login_and_opens_no_browser(
+    oauth_sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_config(oauth_sandbox, tmp_path))
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    with pytest.raises(LoginRequired) as info:
+        connect(config)
+    assert str(info.value) == (
+        f"Not logged in (no {token_store(config).path}). Run `confluence-export login`."
+    )
+    assert opened == []
+    assert not token_store(config).path.exists()
+
+
+def test_connect_after_a_browser_login_uses_the_site_the_login_saved(
     oauth_sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = load_config(
@@ -276,9 +291,11 @@ def test_interactive_connect_without_a_login_runs_the_browser_login(
         return True
 
     monkeypatch.setattr(webbrowser, "open", browser)
-    connection = connect(config, interactive=True)
-    assert connection.cloud_id == oauth_sandbox.app.store.cloud_id
-    assert token_store(config).require().cloud_id == connection.cloud_id
+    tokens = login(config, timeout=20)
+    assert tokens.cloud_id == oauth_sandbox.app.store.cloud_id
+    connection = connect(config)
+    assert connection.cloud_id == tokens.cloud_id
+    assert connection.wiki_base.endswith(f"/ex/confluence/{tokens.cloud_id}/wiki")
 
 
 def _recording_browser(tmp_path: Path) -> tuple[Path, Path]:

@@ -6,12 +6,13 @@ import json
 import os
 import stat
 import time
-from dataclasses import replace
+import typing
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 
-from exporter.auth.tokens import TokenSet, TokenStore
+from exporter.auth.tokens import TokenChanges, TokenSet, TokenStore
 from exporter.errors import ConfigError, LoginRequired
 
 
@@ -170,3 +171,10 @@ def test_delete_works_even_when_the_directory_is_unsafe(store: TokenStore) -> No
 def test_delete_without_a_token_directory_reports_nothing_removed(store: TokenStore) -> None:
     assert store.delete() is False
     assert not store.path.parent.exists()
+
+
+def test_token_store_update_accepts_exactly_the_token_set_fields() -> None:
+    declared = typing.get_type_hints(TokenSet)
+    assert typing.get_type_hints(TokenChanges) == {
+        f.name: declared[f.name] for f in fields(TokenSet)
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import site
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -34,11 +35,31 @@ def _first_shell_block(readme: str) -> str:
     return found.group(1).strip()
 
 
+def _see_the_running_interpreters_packages(venv: Path) -> None:
+    """Make the fresh venv see the packages of the interpreter that runs the tests.
+
+    ``venv --system-site-packages`` shows the *base* interpreter's packages. Run from an
+    activated virtualenv (the README's set-up), hatchling and the dependencies live in that
+    virtualenv instead, so ``pip install --no-build-isolation .`` could not build (issue 18).
+    Its site directories are added after the fresh venv's own, so the checkout installed
+    there is still the one that imports.
+    """
+    if sys.prefix == sys.base_prefix:
+        return  # not in a virtualenv: the system site-packages are the running interpreter's
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    lines = [f"import site; site.addsitedir({folder!r})\n" for folder in site.getsitepackages()]
+    (Path(purelib) / "_outer_virtualenv.pth").write_text("".join(lines), encoding="utf-8")
+
+
 def _install_and_run_demo(root: Path) -> dict[str, Any]:
     venv = root / "venv"
     subprocess.run(
         [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120
     )
+    _see_the_running_interpreters_packages(venv)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     subprocess.run(

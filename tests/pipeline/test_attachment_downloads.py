@@ -41,6 +41,8 @@ class Connection:
     wiki_base: str
     site_url: str
     auth: httpx.Auth
+    method: str = "basic"  # no scope preflight: this test is about the downloads
+    granted_scopes: tuple[str, ...] = ()
 
 
 def _connection(sb: SandboxHandle, caller: str, tmp_path: Path) -> Connection:

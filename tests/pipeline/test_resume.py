@@ -30,6 +30,8 @@ class Connection:
     wiki_base = base + "/wiki"
     site_url = base
     auth = ApiTokenAuth(email, token)
+    method = "basic"
+    granted_scopes = ()
 
 attachments.FLUSH_EVERY_S = 0.0  # save after every page, so the kill lands between saves
 config = Config(

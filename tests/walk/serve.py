@@ -36,6 +36,8 @@ class Connection:
     wiki_base: str
     site_url: str
     auth: ApiTokenAuth
+    method: str = "basic"  # a classic API token: unscoped, no scope preflight
+    granted_scopes: tuple[str, ...] = ()
 
 
 @dataclass
