@@ -113,7 +113,7 @@ class Walker:
                 log.info("Could not read the user's time zone; CQL dates are sent in UTC")
         return self._zone
 
-    async def _since(self, since: datetime) -> str:
+    async def since_clause(self, since: datetime) -> str:
         """The CQL clause for "modified at or after ``since``" (less the margins)."""
         zone = await self.zone()
         start = since - SAFETY_LAG - (UNKNOWN_ZONE_MARGIN if zone is None else timedelta(0))
@@ -146,7 +146,7 @@ class Walker:
         types = "page,folder,blogpost" if self.blogposts else "page,folder"
         cql = f'space="{space.key}" and type in ({types})'
         if since is not None:
-            cql += await self._since(since)
+            cql += await self.since_clause(since)
         params: dict[str, str | int] = {"cql": cql, "expand": PAGE_EXPAND, "limit": self.batch}
         # /rest/api/search, not /content/search: the latter caps results at 50 a request when
         # bodies are expanded (KB-50), which would cost five times the requests.
@@ -213,7 +213,7 @@ class Walker:
         """Every current attachment in a space (or those changed since ``since``)."""
         cql = f'space="{space.key}" and type=attachment'
         if since is not None:
-            cql += await self._since(since)
+            cql += await self.since_clause(since)
         params: dict[str, str | int] = {
             "cql": cql,
             "expand": ATTACHMENT_EXPAND,

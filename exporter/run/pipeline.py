@@ -26,7 +26,6 @@ from exporter.config.settings import Config, SpaceSelection, require_selection
 from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
-from exporter.logs import group as log_group
 from exporter.models import NavTree, Space
 from exporter.run.context import RunContext
 from exporter.run.manifest import STATE_DIR, State
@@ -230,10 +229,7 @@ class Run:
             )
             self._keep_gone(choice.gone)
             await self.scanner.scan_attachment_trash(walker, choice.selected)
-            scans = []
-            for sel in choice.selected:
-                with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs
-                    scans.append(await self.scanner.scan(walker, sel))
+            scans = await self.scanner.scan_all(walker, choice.selected)
             users = await walker.fetch_users(self.scanner.wanted_users)
             log.info(
                 "Scanned %d space(s) in %.1f s: %d page(s) fetched, %d request(s)",
