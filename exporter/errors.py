@@ -23,7 +23,9 @@ the one table of those codes: ``--help``, ``check``, the GitHub Action and the d
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import Any, Protocol
+
+from exporter.warnings import PageWarning
 
 __all__ = [
     "EXIT_CODES",
@@ -40,6 +42,7 @@ __all__ = [
     "OutputError",
     "PartialExport",
     "RateLimited",
+    "RunSummary",
     "ScopeMissing",
     "Terminated",
     "exit_codes_help",
@@ -104,12 +107,27 @@ class ConfigError(ExportError):
         super().__init__(message)
 
 
+class RunSummary(Protocol):
+    """What an export run reports (``exporter.run.summary.ExportSummary``), as its errors
+    carry it: the CLI prints it for a partial export and a refused dry run."""
+
+    warning_list: list[PageWarning]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``--summary-json`` document."""
+        ...
+
+
 class DeletionRefused(ConfigError):
     """The run would delete more of the exported pages than allowed; nothing was changed.
 
     Confirm with ``--allow-deletions`` (``export(..., allow_deletions=True)``) or
-    ``output.allow_deletions: true``.
+    ``output.allow_deletions: true``. ``summary`` is the run's summary with its plan.
     """
+
+    def __init__(self, message: str, *, summary: RunSummary | None = None) -> None:
+        self.summary = summary
+        super().__init__(message)
 
 
 class AuthError(ExportError):
@@ -177,12 +195,22 @@ class OutputError(ExportError):
 
 
 class PartialExport(ExportError):
-    """The export finished but some pages or attachments failed (each listed)."""
+    """The export finished but some pages or attachments failed (each listed).
+
+    ``summary`` is the run's summary (what was written, what failed).
+    """
 
     exit_code = ExitCode.PARTIAL
 
-    def __init__(self, message: str, failures: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        failures: list[str] | None = None,
+        *,
+        summary: RunSummary | None = None,
+    ) -> None:
         self.failures = list(failures or [])
+        self.summary = summary
         super().__init__(message)
 
 

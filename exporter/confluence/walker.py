@@ -4,16 +4,17 @@ Pages come from one bulk v1 CQL search per 250 pages, expanded with everything t
 need (storage body, version, labels, ancestors; ``extensions.position`` gives the manual order), so each page object is fetched exactly once; the same search with ``lastmodified >=``
 finds what changed since the last run. Attachments are listed per space with CQL too, users in
 v2 ``users-bulk`` batches (v1 ``user/bulk`` for a token with only the classic user scope). :func:`build_tree` applies the selection (subtree, labels, title globs)
-and orders the tree as Confluence's manual order does.
+and orders the tree as Confluence's manual order does (``exporter.confluence.tree``). Bodies missing
+from the run's cache come back by id in v2 batches (:func:`storage_bodies`). Confluence JSON is
+parsed here (and in ``spaces``, ``trash``): later stages see only models.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,14 +29,16 @@ from exporter.confluence.spaces import (
     select_spaces,
     space_from_json,
 )
-from exporter.errors import ApiError, ConfigError, NetworkUnavailable
-from exporter.models import Attachment, NavNode, Page, Space, SpaceTree
+from exporter.confluence.tree import build_tree
+from exporter.errors import ApiError, NetworkUnavailable
+from exporter.models import Attachment, Page, Space
 
 __all__ = [
     "SAFETY_LAG",
     "GoneSpace",
     "SelectedSpace",
     "SpaceChoice",
+    "StorageBody",
     "Walker",
     "build_tree",
     "cql_time",
@@ -46,6 +49,7 @@ __all__ = [
     "parse_page",
     "readable_spaces",
     "space_from_json",
+    "storage_bodies",
 ]
 
 log = logging.getLogger(__name__)
@@ -109,7 +113,7 @@ class Walker:
                 log.info("Could not read the user's time zone; CQL dates are sent in UTC")
         return self._zone
 
-    async def _since(self, since: datetime) -> str:
+    async def since_clause(self, since: datetime) -> str:
         """The CQL clause for "modified at or after ``since``" (less the margins)."""
         zone = await self.zone()
         start = since - SAFETY_LAG - (UNKNOWN_ZONE_MARGIN if zone is None else timedelta(0))
@@ -142,7 +146,7 @@ class Walker:
         types = "page,folder,blogpost" if self.blogposts else "page,folder"
         cql = f'space="{space.key}" and type in ({types})'
         if since is not None:
-            cql += await self._since(since)
+            cql += await self.since_clause(since)
         params: dict[str, str | int] = {"cql": cql, "expand": PAGE_EXPAND, "limit": self.batch}
         # /rest/api/search, not /content/search: the latter caps results at 50 a request when
         # bodies are expanded (KB-50), which would cost five times the requests.
@@ -209,7 +213,7 @@ class Walker:
         """Every current attachment in a space (or those changed since ``since``)."""
         cql = f'space="{space.key}" and type=attachment'
         if since is not None:
-            cql += await self._since(since)
+            cql += await self.since_clause(since)
         params: dict[str, str | int] = {
             "cql": cql,
             "expand": ATTACHMENT_EXPAND,
@@ -310,6 +314,29 @@ async def page_attachments(client: ConfluenceClient, page_id: str) -> list[Attac
     return found
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class StorageBody:
+    """The storage-format body of one version of a page or blog post."""
+
+    page_id: str
+    version: int
+    value: str
+
+
+async def storage_bodies(
+    client: ConfluenceClient, kind: Literal["pages", "blogposts"], ids: Sequence[str]
+) -> AsyncIterator[StorageBody]:
+    """The current storage bodies of pages (or blog posts) by id, 250 ids a v2 request."""
+    for start in range(0, len(ids), PAGE_BATCH):
+        chunk = ",".join(ids[start : start + PAGE_BATCH])
+        params: dict[str, str | int] = {"id": chunk, "body-format": "storage", "limit": PAGE_BATCH}
+        async for item in client.paginate_v2(f"/api/v2/{kind}", params):
+            body = ((item.get("body") or {}).get("storage") or {}).get("value")
+            number = (item.get("version") or {}).get("number")
+            if body is not None and number is not None:
+                yield StorageBody(str(item["id"]), int(number), body)
+
+
 def _container_from_download(download: str) -> str:
     match = re.match(r"/download/attachments/(\d+)/", download)
     return match.group(1) if match else ""
@@ -329,90 +356,6 @@ def _q(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
-
-
-def build_tree(space: Space, pages: Iterable[Page], selection: SpaceSelection) -> SpaceTree:
-    """The exported tree of one space, children in manual order, selection rules applied.
-
-    ``root`` keeps only that subtree (by id or title); include/exclude labels and title globs
-    drop single pages, whose children then hang from the nearest exported ancestor.
-    """
-    by_id: dict[str, Page] = {}
-    blogposts: list[Page] = []
-    for page in pages:
-        if page.kind == "blogpost":
-            blogposts.append(page)
-        else:
-            by_id[page.id] = page
-    root_id = _find_root(selection, by_id) if selection.root else None
-    kept = {pid for pid, page in by_id.items() if _selected(page, selection)}
-    if root_id is not None:
-        kept = {pid for pid in kept if _under(pid, root_id, by_id)}
-
-    children: dict[str | None, list[Page]] = {}
-    for pid in kept:
-        page = by_id[pid]
-        parent = _nearest_kept(page.parent_id, kept, by_id)
-        if root_id is not None and pid == root_id:
-            parent = None
-        children.setdefault(parent, []).append(page)
-
-    def node(page: Page) -> NavNode:
-        return NavNode(
-            page=page, children=tuple(node(c) for c in _ordered(children.get(page.id, [])))
-        )
-
-    roots = tuple(node(p) for p in _ordered(children.get(None, [])))
-    posts = tuple(
-        p for p in sorted(blogposts, key=lambda p: (p.created, p.id)) if _selected(p, selection)
-    )
-    return SpaceTree(space=space, roots=roots, blogposts=posts)
-
-
-def _ordered(pages: list[Page]) -> list[Page]:
-    """Manual order: position first (unpositioned last), then title and id for stability."""
-    return sorted(pages, key=lambda p: (p.position is None, p.position or 0, p.title, p.id))
-
-
-def _selected(page: Page, sel: SpaceSelection) -> bool:
-    labels = set(page.labels)
-    if sel.include_labels and not labels & set(sel.include_labels):
-        return False
-    if labels & set(sel.exclude_labels):
-        return False
-    return not any(fnmatch.fnmatchcase(page.title, pattern) for pattern in sel.exclude_titles)
-
-
-def _find_root(sel: SpaceSelection, by_id: dict[str, Page]) -> str:
-    root = sel.root or ""
-    if root in by_id:
-        return root
-    matches = sorted(pid for pid, page in by_id.items() if page.title == root)
-    if not matches:
-        raise ConfigError(
-            f"spaces.{sel.key}.root: no page with id or title {root!r} in space {sel.key}. "
-            "Give an existing page id or its exact title."
-        )
-    return matches[0]
-
-
-def _under(page_id: str, root_id: str, by_id: dict[str, Page]) -> bool:
-    seen: set[str] = set()
-    current: str | None = page_id
-    while current is not None and current not in seen:
-        if current == root_id:
-            return True
-        seen.add(current)
-        current = by_id[current].parent_id if current in by_id else None
-    return False
-
-
-def _nearest_kept(parent: str | None, kept: set[str], by_id: dict[str, Page]) -> str | None:
-    seen: set[str] = set()
-    while parent is not None and parent not in kept and parent not in seen:
-        seen.add(parent)
-        parent = by_id[parent].parent_id if parent in by_id else None
-    return parent if parent in kept else None
 
 
 def utcnow() -> datetime:

@@ -1,9 +1,10 @@
 """The git-ready docs folder: ``DocsWriter``.
 
-The writer places every page where ``exporter.docs.layout`` planned it, adds front matter, writes
-each file atomically and only when its bytes change (so ``git status`` after a no-change run is
-clean), writes the flavor's nav files, and removes files it wrote earlier that are no longer
-expected, never touching files a person added by hand.
+The writer carries out decisions made elsewhere: the run's plan (``exporter.run.plan``) says
+which pages to write and which records go, ``exporter.docs.layout`` where each page lives. It
+adds front matter, writes each file atomically and only when its bytes change (so ``git
+status`` after a no-change run is clean), writes the flavor's nav files, and removes the files
+it wrote earlier that are no longer expected, never touching files a person added by hand.
 
     writer = DocsWriter(out / "docs", tree, "mkdocs", site_url=connection.site_url,
                         managed=state.managed_files)
@@ -22,8 +23,9 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
+from exporter.docs.files import WriteStatus, compare_bytes, compare_files
 from exporter.docs.layout import Entry, Layout, plan_layout
 from exporter.docs.nav import emitter_for, listing_markdown, render_front_matter
 from exporter.docs.resolver import ExportResolver
@@ -39,9 +41,6 @@ from exporter.slugs import (
 )
 
 __all__ = ["DocsWriter", "ExportResolver", "WriteReport", "WriteStatus"]
-
-WriteStatus = Literal["added", "changed", "unchanged"]
-_CHUNK = 1 << 16
 
 
 def _umask() -> int:
@@ -236,7 +235,7 @@ class DocsWriter:
 
     def _write_out(self, out_rel: PurePosixPath, data: bytes) -> WriteStatus:
         target = self._target(out_rel)
-        status = _compare(target, data)
+        status = compare_bytes(target, data)
         if status != "unchanged" and not self.dry_run:
             _atomic_write(target, data)
         self._status[str(out_rel)] = status
@@ -267,7 +266,7 @@ class DocsWriter:
         try:
             with os.fdopen(fd, "wb") as fh:
                 yield fh
-            status = _compare_files(target, Path(tmp))
+            status = compare_files(target, Path(tmp))
             if status != "unchanged" and not self.dry_run:
                 os.chmod(tmp, _FILE_MODE)
                 os.replace(tmp, target)
@@ -350,34 +349,6 @@ class DocsWriter:
 def _with_page(entry: Entry, page: Page) -> Entry:
     """The entry with fresher page metadata (version, labels) from the converted page."""
     return dataclasses.replace(entry, title=page.title, page=page)
-
-
-def _compare(target: Path, data: bytes) -> WriteStatus:
-    """How writing ``data`` would change ``target`` (a symlink always counts as changed)."""
-    if target.is_symlink():
-        return "changed"
-    try:
-        return "unchanged" if target.read_bytes() == data else "changed"
-    except FileNotFoundError:
-        return "added"
-    except IsADirectoryError as exc:
-        raise OutputError(f"{target} is a folder where a page file belongs; move it.") from exc
-
-
-def _compare_files(target: Path, new: Path) -> WriteStatus:
-    """Like ``_compare`` for a downloaded temp file, reading both in chunks."""
-    if target.is_symlink():
-        return "changed"
-    try:
-        if target.stat().st_size != new.stat().st_size:
-            return "changed"
-    except FileNotFoundError:
-        return "added"
-    with target.open("rb") as a, new.open("rb") as b:
-        while chunk := a.read(_CHUNK):
-            if chunk != b.read(_CHUNK):
-                return "changed"
-    return "unchanged"
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -20,13 +20,13 @@ from exporter.confluence.client import ConfluenceClient
 from exporter.confluence.walker import download_route, page_attachments
 from exporter.errors import ApiError, NetworkUnavailable
 from exporter.models import Attachment, Page
+from exporter.run.context import RunContext
 from exporter.run.manifest import AttachmentRecord, PageRecord
 from exporter.run.scan import Scan
 from exporter.warnings import ATTACHMENT_CODES, MISSING_ATTACHMENT, for_page
 
 if TYPE_CHECKING:
     from exporter.docs.writer import DocsWriter
-    from exporter.run.pipeline import Run
 
 __all__ = ["AttachmentDownloads", "gather_all"]
 
@@ -41,15 +41,16 @@ class AttachmentDownloads:
 
     def __init__(
         self,
-        run: Run,
+        context: RunContext,
         client: ConfluenceClient,
         writer: DocsWriter,
         scans: dict[str, Scan],
         listing: dict[str, dict[str, Attachment]],
         io: Executor,
     ) -> None:
-        self.run = run
-        self.state = run.state
+        self.context = context
+        self.mode = context.attachments
+        self.state = context.state
         self.client = client
         self.writer = writer
         self.scans = scans
@@ -103,15 +104,15 @@ class AttachmentDownloads:
     def stale_attachments(self, page_id: str) -> set[str]:
         """For an unchanged page: attachments to fetch (new versions; new files for ``all``)."""
         rec = self.state.pages.get(page_id)
-        if rec is None or self.run.mode == "none":
+        if rec is None or self.mode == "none":
             return set()
         listing = self.listing.get(page_id, {})
         kept = {a.filename: a for a in rec.attachments}
-        wanted = set(kept) | (set(listing) if self.run.mode == "all" else set())
+        wanted = set(kept) | (set(listing) if self.mode == "all" else set())
         # A record without a path is an attachment whose download failed: fetch it again.
         if all(fn in kept and kept[fn].path and fn in listing
                and listing[fn].version == kept[fn].version for fn in wanted):  # fmt: skip
-            self.run.summary.attachments_unchanged += len(kept)
+            self.context.summary.attachments_unchanged += len(kept)
             return set()
         return wanted
 
@@ -213,9 +214,9 @@ class AttachmentDownloads:
             old is not None
             and old.path
             and old.version == att.version
-            and (self.run.out / rel).is_file()
+            and (self.context.out / rel).is_file()
         ):
-            self.run.summary.attachments_unchanged += 1
+            self.context.summary.attachments_unchanged += 1
             return old
         loop = asyncio.get_running_loop()
         try:
@@ -240,16 +241,16 @@ class AttachmentDownloads:
                               "Confluence no longer has (its download answers 404)"))  # fmt: skip
                 return None
             page = Page(id=page_id, space_key="", title=f"attachment {att.filename}")
-            self.run.fail(page, str(exc), attachment=True)
+            self.context.fail(page, str(exc), attachment=True)
             for scan in self.scans.values():
                 if page_id in scan.pages:
                     scan.failed = True
-            if old is not None and old.path and (self.run.out / old.path).is_file():
+            if old is not None and old.path and (self.context.out / old.path).is_file():
                 return old  # its older version stays on disk; the next run sees it is stale
             # Recorded without a path: the next run sees it as missing and fetches it again.
             return AttachmentRecord(att.id, att.filename, att.version, 0, "", att.media_type,
                                     att.download_path)  # fmt: skip
-        self.run.summary.attachments_downloaded += 1
+        self.context.summary.attachments_downloaded += 1
         return AttachmentRecord(att.id, att.filename, att.version, size, rel, att.media_type,
                                 att.download_path)  # fmt: skip
 

@@ -1,9 +1,8 @@
-"""Planning and rendering the docs folder: which pages to (re)write, then converting them.
+"""Rendering the docs folder: carrying out the run's plan, converting and writing pages.
 
-The plan compares the tree with the manifest: a page is rendered when it is new, changed or
-moved, or when its place, title, labels or children changed, or anything it was rendered from
-(``exporter.docs.deps``: link targets, listed children, included bodies, attachment names). Pages convert in a
-thread, or in worker processes for big runs (conversion is pure string-in, string-out), a
+``exporter.run.plan`` decides which pages to render (new, changed, moved, or anything they were
+rendered from changed: ``exporter.docs.deps``) and which to delete; ``Render`` carries the plan
+out. Pages convert in a thread, or in worker processes for big runs (``exporter.run.workers``), a
 bounded window at a time, and are written atomically while their attachments download.
 """
 
@@ -13,26 +12,24 @@ import asyncio
 import dataclasses
 import functools
 import logging
-import multiprocessing
-import os
 import time
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
+from typing import Any, Literal
 
 from exporter.confluence.client import ConfluenceClient
-from exporter.convert import convert_page
+from exporter.confluence.walker import storage_bodies
 from exporter.docs.deps import DependencyView
 from exporter.docs.layout import Entry
-from exporter.errors import ExportError
-from exporter.models import Attachment, ConvertedPage, Page
+from exporter.docs.writer import DocsWriter
+from exporter.errors import DeletionRefused, ExportError
+from exporter.models import Attachment, ConvertedPage, NavTree, Page
 from exporter.run.attachments import AttachmentDownloads, gather_all
-from exporter.run.manifest import PageRecord, State
+from exporter.run.context import RunContext
+from exporter.run.manifest import PageRecord
+from exporter.run.plan import Placed, PlanRules, Step, plan_pages
 from exporter.run.scan import Scan
-from exporter.run.summary import PlanItem
-from exporter.signals import worker_signals
-
-if TYPE_CHECKING:
-    from exporter.run.pipeline import Run
+from exporter.run.workers import convert_in_worker, process_pool, set_writer
 
 __all__ = ["Render"]
 
@@ -40,24 +37,31 @@ __all__ = ["Render"]
 log = logging.getLogger("exporter.run.pipeline")
 
 PROCESS_POOL_MIN = 200  # pages to render before conversion moves to worker processes
-MAX_WORKERS = 4
 IO_THREADS = 4  # file writes and compares, off the event loop
 RENDER_WINDOW = 32
 
 
 class Render:
-    """Plans and writes the docs folder for one run: which pages to render, then renders them."""
+    """Writes the docs folder for one run: plans which pages to render, then renders them.
+
+    ``tree`` is the exported tree (the scanned spaces and the recorded ones this run keeps);
+    ``rules`` what the plan depends on. Implements ``exporter.run.plan.Observed``.
+    """
 
     def __init__(
         self,
-        run: Run,
+        context: RunContext,
         client: ConfluenceClient,
-        scans: list[Scan],
+        scans: Sequence[Scan],
+        tree: NavTree,
+        rules: PlanRules,
+        *,
         site_url: str,
         users: dict[str, str],
     ) -> None:
-        self.run = run
-        self.state = run.state
+        self.context = context
+        self.rules = rules
+        self.state = context.state
         self.client = client
         self.scans = {s.selected.space.key: s for s in scans}
         self.listing: dict[str, dict[str, Attachment]] = {}
@@ -66,19 +70,17 @@ class Render:
         managed = set(self.state.managed)
         for rec in self.state.pages.values():
             managed.update(rec.files)
-        from exporter.docs.writer import DocsWriter
-
-        self.tree = run.tree(scans)
+        self.tree = tree
         self.writer = DocsWriter(
-            run.out / "docs",
-            self.tree,
-            run.flavor,
+            context.out / "docs",
+            tree,
+            context.flavor,
             site_url=site_url,
             users=users,
             managed=sorted(managed),
             body_provider=self.state.get_body,
-            attachments=run.mode != "none",
-            dry_run=run.dry_run,
+            attachments=context.attachments != "none",
+            dry_run=context.dry_run,
             media_types=self._media_types(),
         )
         # attachment names of pages this run did not list come from their records, so an
@@ -92,90 +94,56 @@ class Render:
         self.io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="write")
         self.done = 0
         self.downloads = AttachmentDownloads(
-            run, client, self.writer, self.scans, self.listing, self.io
+            context, client, self.writer, self.scans, self.listing, self.io
         )
-
-    def _in_scope(self, rec: PageRecord) -> bool:
-        """Whether this run may delete the page: its space is scanned, or it left the selection."""
-        return rec.space_key in self.scans or not (self.run.only or rec.space_key in self.run.kept)
 
     def _docs_path(self, entry: Entry) -> str:
         return f"docs/{entry.path}"
 
-    def plan(self) -> tuple[list[tuple[Entry, str]], list[PageRecord]]:
-        """Entries to render with why (add, change, move), and records whose pages are gone."""
-        entries = [e for e in self.writer.layout.walk() if e.page is not None]
-        paths = {e.key: self._docs_path(e) for e in entries}
-        gone = [
-            rec
-            for pid, rec in self.state.pages.items()
-            if rec.path and pid not in paths and self._in_scope(rec)
+    def placed(self) -> list[Placed]:
+        """Every exported page where the layout puts it, in the layout's order."""
+        return [
+            Placed(e.page, self._docs_path(e), e.position, e.children)
+            for e in self.writer.layout.walk()
+            if e.page is not None
         ]
-        todo: list[tuple[Entry, str]] = []
-        for e in entries:
-            action = self._action(e, paths[e.key])
-            if action:
-                todo.append((e, action))
-            else:
-                self.run.summary.pages_unchanged += 1
-        return todo, gone
 
-    def _action(self, e: Entry, path: str) -> str | None:
-        page, rec = e.page, self.state.pages.get(e.key)
-        assert page is not None
-        if rec is None or not rec.path:
-            return "add"
-        if rec.version != page.version:
-            return "change"
-        if rec.path != path:
-            return "move"
-        forced = self.run.options_changed if self.run.dry_run else self.run.rerender_all
-        if forced or not (self.run.out / path).is_file():
-            return "change"
-        if (
-            rec.slot != e.position
-            or rec.children != e.children
-            or rec.title != page.title
-            or rec.labels != page.labels
-            or not rec.seen
-            or self.view.digest(rec.links) != rec.seen
-            or self._lost_attachment(rec)
-        ):
-            return "change"
-        return None
+    # -- what the plan observes (exporter.run.plan.Observed) ---------------------------------
 
-    def _lost_attachment(self, rec: PageRecord) -> bool:
+    def has_file(self, path: str) -> bool:
+        """Whether the page file ``path`` (relative to OUT) is on disk."""
+        return (self.context.out / path).is_file()
+
+    def digest(self, links: tuple[str, ...]) -> str:
+        """What the dependency keys ``links`` look like in this run's layout."""
+        return self.view.digest(links)
+
+    def lost_attachment(self, rec: PageRecord) -> bool:
         """Whether a full scan no longer lists a file the page has: it was deleted in Confluence.
 
         Deleting an attachment leaves its page's version alone, so only a full scan (a periodic
         reconcile) sees it; re-rendering the page drops the file unless the page still links it.
         """
         scan = self.scans.get(rec.space_key)
-        if scan is None or not scan.full or self.run.mode == "none":
+        if scan is None or not scan.full or self.context.attachments == "none":
             return False
         listed = self.listing.get(rec.id, {})
         return any(a.path and a.filename not in listed for a in rec.attachments)
 
     async def execute(self) -> None:
         """Render what the plan says; with ``--dry-run`` only report it."""
-        run, summary = self.run, self.run.summary
-        todo, gone = self.plan()
-        for e, action in todo:
-            assert e.page is not None
-            old = self.state.pages.get(e.key)
-            summary.plan.append(
-                PlanItem(action, e.key, e.page.title, self._docs_path(e), old.path if old else "")  # type: ignore[arg-type]
-            )
-        for rec in gone:
-            summary.plan.append(PlanItem("delete", rec.id, rec.title, "", rec.path))
-        summary.pages_deleted = len(gone)
-        if run.dry_run:
-            summary.pages_exported = len(todo)
-        exported = [r for r in self.state.pages.values() if r.path and self._in_scope(r)]
-        run.check_deletions(len(gone), len(exported))  # the safety rail: before any change
-        if run.dry_run:
+        context, summary = self.context, self.context.summary
+        plan = plan_pages(self.state.pages, self.placed(), self.rules, self)
+        summary.pages_unchanged += plan.unchanged
+        summary.plan.extend(plan.items())
+        summary.pages_deleted = len(plan.deletions)
+        if context.dry_run:
+            summary.pages_exported = len(plan.steps)
+        if plan.refusal:  # the safety rail: before any change
+            raise DeletionRefused(plan.refusal, summary=summary)
+        if context.dry_run:
             return
-        for rec in gone:
+        for rec in plan.deletions:
             self.state.drop_page(rec.id)
             self.state.drop_body(rec.id)
         for scan in self.scans.values():
@@ -185,10 +153,12 @@ class Render:
         self._record_excluded()
         self.state.save()
         try:
-            await self._fetch_missing_bodies(self._bodies_needed(todo))
-            await self._render_all([e for e, _ in todo])
-            log.info("Rendered %d page(s) at %.1f s", len(todo), time.monotonic() - run.started)
-            rendered = {e.key for e, _ in todo}
+            todo = [self.writer.entry(step.placed.page.id) for step in plan.steps]
+            await self._fetch_missing_bodies(self._bodies_needed(plan.steps))
+            await self._render_all(todo)
+            elapsed = time.monotonic() - context.started
+            log.info("Rendered %d page(s) at %.1f s", len(todo), elapsed)
+            rendered = {e.key for e in todo}
             for e in self.writer.layout.walk():
                 if e.page is not None and e.key not in rendered:
                     wanted = self.downloads.stale_attachments(e.key)
@@ -214,7 +184,7 @@ class Render:
         # Page files are in their records; keep only the rest (indexes, nav files) here.
         self.state.managed = [m for m in report.managed if m.removeprefix("docs/") not in owned]
         self.io.shutdown(wait=False)
-        log.info("Docs folder finished at %.1f s", time.monotonic() - run.started)
+        log.info("Docs folder finished at %.1f s", time.monotonic() - context.started)
 
     def _record_excluded(self) -> None:
         """Keep metadata of listed but unexported pages, so later trees keep their children."""
@@ -225,13 +195,13 @@ class Render:
                 if layout.get(pid) is None and (rec is None or rec.path or pid in scan.fetched):
                     self.state.set_page(PageRecord.from_page(page))
 
-    def _bodies_needed(self, todo: list[tuple[Entry, str]]) -> list[Page]:
+    def _bodies_needed(self, steps: Sequence[Step]) -> list[Page]:
         """The pages to render, and the pages whose bodies they included last time."""
         layout, pages = self.writer.layout, {}
-        for e, _ in todo:
-            assert e.page is not None
-            pages[e.key] = e.page
-            rec = self.state.pages.get(e.key)
+        for step in steps:
+            page = step.placed.page
+            pages[page.id] = page
+            rec = self.state.pages.get(page.id)
             for dep in rec.links if rec is not None else ():
                 entry = layout.get(dep[2:]) if dep.startswith("b:") else None
                 if entry is not None and entry.page is not None:
@@ -240,20 +210,16 @@ class Render:
 
     async def _fetch_missing_bodies(self, pages: list[Page]) -> None:
         """Bodies not in the cache (cache lost, or never fetched) in bulk v2 batches."""
-        missing: dict[str, list[Page]] = {}
+        missing: dict[Literal["pages", "blogposts"], list[str]] = {}
         for page in pages:
             if page.kind != "folder" and self.state.get_body(page.id, page.version) is None:
-                kind = "blogposts" if page.kind == "blogpost" else "pages"
-                missing.setdefault(kind, []).append(page)
-        for kind, group in missing.items():
-            for start in range(0, len(group), 250):
-                ids = ",".join(p.id for p in group[start : start + 250])
-                params: dict[str, str | int] = {"id": ids, "body-format": "storage", "limit": 250}
-                async for item in self.client.paginate_v2(f"/api/v2/{kind}", params):
-                    body = ((item.get("body") or {}).get("storage") or {}).get("value")
-                    number = (item.get("version") or {}).get("number")
-                    if body is not None and number is not None:
-                        self.state.put_body(str(item["id"]), int(number), body)
+                kind: Literal["pages", "blogposts"] = (
+                    "blogposts" if page.kind == "blogpost" else "pages"
+                )
+                missing.setdefault(kind, []).append(page.id)
+        for kind, ids in missing.items():
+            async for body in storage_bodies(self.client, kind, ids):
+                self.state.put_body(body.page_id, body.version, body.value)
 
     async def _render_all(self, entries: list[Entry]) -> None:
         """Convert and write pages, a bounded window at a time, while downloads proceed.
@@ -261,20 +227,12 @@ class Render:
         Big runs convert in worker processes (conversion is pure string-in, string-out); small
         ones in a thread, where starting processes would cost more than it saves.
         """
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        _WORKER["writer"] = self.writer
+        set_writer(self.writer)
         self.fallback = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convert")
-        pool: Executor = self.fallback
-        if len(entries) >= PROCESS_POOL_MIN and workers > 1:
-            # fork: workers must not re-run the caller's __main__ (spawn would, in scripts).
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=context,
-                initializer=_worker_init,
-                initargs=(self._writer_args(),),
-            )
+        processes = None
+        if len(entries) >= PROCESS_POOL_MIN:
+            processes = process_pool(self.writer, self.tree, self.context.out)
+        pool: Executor = processes or self.fallback
         # Pages in flight (converting or being written): enough to keep the workers busy, few
         # enough that bodies held in memory stay small.
         window = asyncio.Semaphore(RENDER_WINDOW)
@@ -302,7 +260,7 @@ class Render:
             # exit, so none outlives the run (they would keep its pipes and CPU for minutes).
             pool.shutdown(wait=True, cancel_futures=True)
             self.fallback.shutdown()
-            _WORKER.clear()
+            set_writer(None)
 
     def _media_types(self) -> dict[tuple[str, str], str]:
         """Media types of the attachments whose names have no extension, from the state's
@@ -318,19 +276,6 @@ class Render:
                 if "." not in name and listed.media_type:
                     found[(page_id, name)] = listed.media_type
         return found
-
-    def _writer_args(self) -> dict[str, Any]:
-        w = self.writer
-        return {
-            "media_types": w.media_types,
-            "docs_root": w.docs_root,
-            "tree": self.tree,
-            "flavor": w.flavor,
-            "site_url": w.site_url,
-            "users": w.users,
-            "attachments": w.attachments,
-            "out": self.run.out,
-        }
 
     async def _render(self, e: Entry, pool: Executor, total: int) -> None:
         page = e.page
@@ -348,7 +293,7 @@ class Render:
                 self._fail(page, "its body could not be fetched")
                 return
             job = functools.partial(
-                _worker_convert, dataclasses.replace(page, body=body), sorted(listing)
+                convert_in_worker, dataclasses.replace(page, body=body), sorted(listing)
             )
             try:
                 try:
@@ -365,13 +310,14 @@ class Render:
             self._fail(page, str(exc))
             return
         if status == "unchanged":
-            self.run.summary.pages_unchanged += 1
+            self.context.summary.pages_unchanged += 1
         else:
-            self.run.summary.pages_exported += 1
+            self.context.summary.pages_exported += 1
         own = {fn for owner, fn in refs if owner == page.id} | set(converted.attachments)
         self.extra_refs |= {(o, fn) for o, fn in refs if o != page.id}
-        wanted = set(listing) if self.run.mode == "all" else own
-        if self.run.mode == "none":
+        mode = self.context.attachments
+        wanted = set(listing) if mode == "all" else own
+        if mode == "none":
             wanted = set()
         path = self._docs_path(e)
         record = PageRecord.from_page(
@@ -385,42 +331,10 @@ class Render:
         )
         self.downloads.spawn(self.downloads.complete(record, wanted))
         self.done += 1
-        self.run.progress("pages", self.done, total)
+        self.context.progress("pages", self.done, total)
 
     def _fail(self, page: Page, reason: str) -> None:
-        self.run.fail(page, reason)
+        self.context.fail(page, reason)
         scan = self.scans.get(page.space_key)
         if scan is not None:
             scan.failed = True
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(args: dict[str, Any]) -> None:
-    """Set up a conversion process: its own planned layout and a reader of the body cache."""
-    from exporter.docs.writer import DocsWriter
-
-    worker_signals()
-    _WORKER["writer"] = DocsWriter(
-        args["docs_root"],
-        args["tree"],
-        args["flavor"],
-        site_url=args["site_url"],
-        users=args["users"],
-        body_provider=State(out=args["out"]).get_body,
-        attachments=args["attachments"],
-        dry_run=True,
-        media_types=args["media_types"],
-    )
-
-
-def _worker_convert(
-    page: Page, attachment_names: list[str]
-) -> tuple[ConvertedPage, set[str], set[tuple[str, str]]]:
-    """Convert one page where the worker's writer lives; returns its link dependencies too."""
-    writer = _WORKER["writer"]
-    writer.register_attachments(page.id, attachment_names)
-    resolver = writer.resolver(page)
-    converted = convert_page(page, flavor=writer.flavor, resolver=resolver)
-    return converted, set(resolver.dependencies), set(resolver.attachment_refs)

@@ -7,8 +7,9 @@ re-renders only pages that are new, changed or moved, or whose links or children
 page's manifest entry is set only after its file and attachments are on disk, so a killed run
 resumes where it stopped.
 
-This module ties the run together; its stages are ``scan`` (the change scan), ``render`` (the
-plan and the docs folder) and ``attachments`` (downloads and the page records that list them).
+This module ties the run together; its stages are ``scan`` (the change scan), ``plan`` (what
+to add, change, move and delete), ``pages`` (the docs folder) and ``attachments`` (downloads and
+the page records that list them). Stages see a ``RunContext``, never the run.
 """
 
 from __future__ import annotations
@@ -17,24 +18,44 @@ import logging
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
+
+import httpx
 
 from exporter.config.settings import Config, SpaceSelection, require_selection
 from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
-from exporter.logs import group as log_group
-from exporter.models import NavTree, Page, Space
+from exporter.models import NavTree, Space
+from exporter.run.context import RunContext
 from exporter.run.manifest import STATE_DIR, State
 from exporter.run.pages import Render
+from exporter.run.plan import PlanRules
 from exporter.run.scan import Scan, Scanner
 from exporter.run.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.signals import run_async, sigterm_raises
 from exporter.warnings import sort_warnings
 
-__all__ = ["ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
+if TYPE_CHECKING:
+    from exporter.auth.connect import Connection
+
+__all__ = ["ClientOptions", "ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
 log = logging.getLogger(__name__)
+
+
+class ClientOptions(TypedDict, total=False):
+    """Overrides of the API client's settings (``ConfluenceClient``): tests and benchmarks
+    use them for a transport and fast backoff; the config gives the rest."""
+
+    concurrency: int
+    timeout: float
+    transport: httpx.AsyncBaseTransport
+    max_attempts: int
+    max_wait: float
+    backoff_base: float
+    backoff_cap: float
+    retry_budget: float
 
 
 def export(
@@ -47,10 +68,11 @@ def export(
     full: bool = False,
     dry_run: bool = False,
     progress: ProgressFn | None = None,
-    connection: Any = None,
+    connection: Connection | None = None,
     reconcile_every: timedelta | None = None,
-    client_options: dict[str, Any] | None = None,
+    client_options: ClientOptions | None = None,
     allow_deletions: bool = False,
+    page_batch: int | None = None,
 ) -> ExportSummary:
     """Export the configured spaces into ``out`` (default ``config.output.dir``).
 
@@ -59,7 +81,9 @@ def export(
     budget ran out (finished pages stay recorded), ``DeletionRefused`` (nothing changed) when
     the run would delete more than ``output.max_delete_share`` of the exported pages, or all of
     them, unless ``allow_deletions`` (or ``output.allow_deletions``) confirms it.
-    ``connection`` (``exporter.auth.connect.Connection``) skips login.
+    ``connection`` (``exporter.auth.connect.Connection``) skips login; ``client_options``
+    override the API client's settings, ``page_batch`` the objects a list request asks for
+    (250; tests use small batches to exercise pagination).
     """
     require_selection(config, spaces)
     if connection is None:
@@ -82,6 +106,7 @@ def export(
         ),
         client_options=client_options or {},
         allow_deletions=allow_deletions or config.output.allow_deletions,
+        page_batch=page_batch,
     )
     summary = run_async(run.run(connection))  # asyncio.run; SIGTERM unwinds it as Ctrl-C
     if summary.failures and not dry_run:
@@ -92,8 +117,8 @@ def export(
             + f"{summary.pages_failed} page(s) and {summary.attachments_failed} attachment(s) "
             "failed (listed above); everything else was written. Run the export again to retry.",
             [f"{f.page_id} {f.title}: {f.reason}" for f in summary.failures],
+            summary=summary,
         )
-        error.summary = summary  # type: ignore[attr-defined]
         raise error
     return summary
 
@@ -113,13 +138,15 @@ class Run:
         dry_run: bool,
         progress: ProgressFn | None,
         reconcile_every: timedelta,
-        client_options: dict[str, Any],
+        client_options: ClientOptions,
         allow_deletions: bool = False,
+        page_batch: int | None = None,
     ) -> None:
         self.config = config
         self.allow_deletions = allow_deletions
         self.kept: set[str] = set()  # gone spaces whose exported pages stay as they are
-        self.client_options = dict(client_options)
+        self.client_options = ClientOptions(**client_options)
+        self.page_batch = page_batch
         self.out = out
         self.only = spaces
         self.fmt = fmt
@@ -130,7 +157,7 @@ class Run:
         self.mode = config.output.attachments
         self.summary = ExportSummary(dry_run=dry_run)
         self.state = State.load(out)
-        self.options: dict[str, Any] = {
+        self.options: dict[str, object] = {
             "flavor": flavor,
             "attachments": self.mode,
             "blogposts": config.output.blogposts,
@@ -150,7 +177,7 @@ class Run:
         self.options_changed = bool(self.state.options) and self.state.options != self.options
         self.rerender_all = full or self.options_changed
 
-    async def run(self, connection: Any) -> ExportSummary:
+    async def run(self, connection: Connection) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
         started = self.started = time.monotonic()
         if self.dry_run:
@@ -177,12 +204,10 @@ class Run:
         self.summary.duration_s = time.monotonic() - started
         return self.summary
 
-    async def _run(self, connection: Any) -> None:
+    async def _run(self, connection: Connection) -> None:
         from exporter.auth.connect import open_client
 
-        options = dict(self.client_options)
-        batch = options.pop("batch", None)
-        client = open_client(connection, self.config, **options)
+        client = open_client(connection, self.config, **self.client_options)
         site_url = (connection.site_url or self.config.site_endpoint or "").rstrip("/")
         try:
             access = await preflight(client, connection, attachments=self.mode != "none")
@@ -193,8 +218,8 @@ class Run:
                 users_api=access.users_api,
                 read_zone=access.read_zone,
             )
-            if batch:
-                walker.batch = int(batch)
+            if self.page_batch:
+                walker.batch = self.page_batch
             walker.users.update(self.state.users)
             choice = await walker.select_spaces(
                 self.config.spaces,
@@ -204,10 +229,7 @@ class Run:
             )
             self._keep_gone(choice.gone)
             await self.scanner.scan_attachment_trash(walker, choice.selected)
-            scans = []
-            for sel in choice.selected:
-                with log_group(f"Space {sel.space.key}"):  # ::group:: in GitHub logs
-                    scans.append(await self.scanner.scan(walker, sel))
+            scans = await self.scanner.scan_all(walker, choice.selected)
             users = await walker.fetch_users(self.scanner.wanted_users)
             log.info(
                 "Scanned %d space(s) in %.1f s: %d page(s) fetched, %d request(s)",
@@ -218,7 +240,16 @@ class Run:
             )
             if not self.dry_run:
                 self.state.users.update(users)
-            await Render(self, client, scans, site_url, users).execute()
+            render = Render(
+                self.context(),
+                client,
+                scans,
+                self.tree(scans),
+                self.plan_rules(scans),
+                site_url=site_url,
+                users=users,
+            )
+            await render.execute()
             if not self.dry_run:
                 for scan in scans:
                     self.scanner.finish_space(scan)
@@ -281,36 +312,31 @@ class Run:
             self.summary.spaces_failed += 1
             self.kept.add(space.key)
 
-    def check_deletions(self, deleting: int, exported: int) -> None:
-        """The safety rail: refuse (``DeletionRefused``, nothing changed) to delete more than
-        ``output.max_delete_share`` of the ``exported`` pages, or all of them, unconfirmed."""
-        if not deleting or self.allow_deletions:
-            return
-        share = self.config.output.max_delete_share
-        if deleting < exported and deleting <= share * exported:
-            return
-        what = (
-            f"all {exported} exported page(s)"
-            if deleting >= exported
-            else f"{deleting} of {exported} exported pages ({deleting / exported:.0%}, more "
-            f"than output.max_delete_share: {share:g})"
+    def context(self) -> RunContext:
+        """What the run's stages see of it."""
+        return RunContext(
+            out=self.out,
+            flavor=self.flavor,
+            attachments=self.mode,
+            dry_run=self.dry_run,
+            started=self.started,
+            state=self.state,
+            summary=self.summary,
+            progress=self.progress,
         )
-        error = DeletionRefused(
-            f"Refusing to delete {what}; nothing was changed. If that is intended, run again "
-            "with --allow-deletions (or set output.allow_deletions: true); "
-            "`export --dry-run` lists them."
-        )
-        error.summary = self.summary  # type: ignore[attr-defined]
-        raise error
 
-    def fail(self, page: Page, reason: str, *, attachment: bool = False) -> None:
-        """Record one failure; the run ends as a partial export."""
-        log.warning("%s %s (%s) failed: %s", page.kind, page.title, page.id, reason)
-        self.summary.failures.append(Failure(page.id, page.title, reason))
-        if attachment:
-            self.summary.attachments_failed += 1
-        else:
-            self.summary.pages_failed += 1
+    def plan_rules(self, scans: list[Scan]) -> PlanRules:
+        """What this run's plan depends on (``exporter.run.plan``)."""
+        return PlanRules(
+            # A dry run lists every page as a change only for other options (they change
+            # every file), not for --full.
+            rerender=self.options_changed if self.dry_run else self.rerender_all,
+            scanned=frozenset(s.selected.space.key for s in scans),
+            limited=bool(self.only),
+            kept_spaces=frozenset(self.kept),
+            max_delete_share=self.config.output.max_delete_share,
+            allow_deletions=self.allow_deletions,
+        )
 
 
 def _recorded_home(state: State, key: str) -> str | None:

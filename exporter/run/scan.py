@@ -3,8 +3,11 @@
 A full scan (the first run, ``--full``, new selection settings, other export options, or the
 periodic reconcile) lists every page; otherwise only what changed since the space's last scan,
 plus the trash (pages that left it since were restored: they are fetched), plus the places of
-the siblings of pages that arrived or moved (Confluence renumbers them without a new version). Fetched bodies go to the state's body cache (not on a dry run), so rendering
-need not hold them in memory. A space's scan time advances only when none of its pages failed.
+the siblings of pages that arrived or moved (Confluence renumbers them without a new version).
+The listings ask once per batch of spaces (``exporter.confluence.changes``), so a run over
+hundreds of spaces costs a few requests, not a few per space. Fetched bodies go to the state's
+body cache (not on a dry run), so rendering need not hold them in memory. A space's scan time
+advances only when none of its pages failed.
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from exporter.confluence.changes import (
+    changed_attachments,
+    changed_pages,
+    removed_ids,
+    space_batches,
+)
 from exporter.confluence.trash import AttachmentTrash, trashed_attachments
 from exporter.confluence.walker import SelectedSpace, Walker, mentioned_users
+from exporter.logs import group as log_group
 from exporter.models import Attachment, Page
 from exporter.run.manifest import AttachmentRecord, PageRecord, SpaceRecord, State
 from exporter.run.summary import ProgressFn
@@ -37,6 +47,22 @@ class Scan:
     listing: dict[str, dict[str, Attachment]]  # page id -> filename -> current attachment
     failed: bool = False
     trashed: set[tuple[str, str]] = dataclasses.field(default_factory=set)  # (page id, name)
+
+
+@dataclasses.dataclass
+class _Pending:
+    """One space while its batch is listed: what the manifest knows and what came in."""
+
+    sel: SelectedSpace
+    full: bool
+    started: datetime
+    rec: SpaceRecord | None
+    since: datetime | None
+    known: dict[str, PageRecord]
+    pages: dict[str, Page]
+    fetched: set[str] = dataclasses.field(default_factory=set)
+    trash: set[str] = dataclasses.field(default_factory=set)
+    attachments: list[Attachment] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -82,51 +108,83 @@ class Scanner:
         last_full = _parse_time(rec.last_full)
         return last_full is None or _utcnow() - last_full >= self.reconcile_every
 
-    async def scan(self, walker: Walker, sel: SelectedSpace) -> Scan:
-        """List what changed in one space (everything on a full scan), caching bodies."""
+    async def scan_all(self, walker: Walker, selected: Sequence[SelectedSpace]) -> list[Scan]:
+        """List what changed in every selected space (everything on a full scan), caching
+        bodies: one query per batch of spaces (``exporter.confluence.changes``), then each
+        space's own follow-ups (restored pages, renumbered siblings)."""
+        pending = [self._pending(sel) for sel in selected]
+        for full in (True, False):
+            group = [p for p in pending if p.full is full]
+            by_key = {p.sel.space.key: p for p in group}
+            for batch in space_batches([p.sel.space for p in group]):
+                sinces = [by_key[s.key].since for s in batch]
+                # the batch starts from its earliest space (a space with none lists it all)
+                since = None if None in sinces else min(t for t in sinces if t is not None)
+                await self._list(walker, [by_key[s.key] for s in batch], since)
+        scans = []
+        for p in pending:
+            with log_group(f"Space {p.sel.space.key}"):  # ::group:: in GitHub logs
+                scans.append(await self._finish(walker, p))
+        return scans
+
+    def _pending(self, sel: SelectedSpace) -> _Pending:
         space = sel.space
         full = self._needs_full(space.key, _fingerprint(sel))
-        started = _utcnow()
         rec = self.state.spaces.get(space.key)
         since = None if full or rec is None else _parse_time(rec.last_scan)
         known = {pid: r for pid, r in self.state.pages.items() if r.space_key == space.key}
         pages = {} if full else {pid: r.to_page() for pid, r in known.items()}
-        fetched: set[str] = set()
+        return _Pending(sel, full, _utcnow(), rec, since, known, pages)
 
-        async def list_attachments() -> list[Attachment]:
-            if self.mode == "none":
-                return []
-            return [att async for att in walker.attachments(space, since)]
+    async def _list(self, walker: Walker, batch: list[_Pending], since: datetime | None) -> None:
+        """One batch's listings: its pages, attachments and trash, routed to their spaces."""
+        spaces = [p.sel.space for p in batch]
+        by_key = {p.sel.space.key: p for p in batch}
+
+        async def list_attachments() -> None:
+            if self.mode != "none":
+                async for key, att in changed_attachments(walker, spaces, since):
+                    by_key[key].attachments.append(att)
 
         # Attachments are listed while pages stream in: two lists, one wait.
         attachments = asyncio.ensure_future(list_attachments())
         try:
-            async for page in walker.pages(space, since):
-                self._take(page, pages, fetched)
-                self.progress("scan", len(fetched), None)
-            trash = await walker.removed_ids(space)  # kept: a page leaving it was restored
-            self.trash[space.key] = tuple(sorted(trash))
-            if full:
-                removed = set(known) - set(pages)
-            else:
-                removed = (trash & set(pages)) - fetched
-                for pid in removed:
-                    pages.pop(pid, None)
-                await self._restored(walker, sel, rec, trash, pages, fetched)
-                await self._refresh_places(walker, sel, known, pages, fetched, removed)
+            fetched = 0
+            async for page in changed_pages(walker, spaces, since):
+                p = by_key[page.space_key]
+                self._take(page, p.pages, p.fetched)
+                fetched += 1
+                self.progress("scan", fetched, None)
+            trash = await removed_ids(walker, spaces)  # kept: a page leaving it was restored
+            for key, ids in trash.items():
+                by_key[key].trash = ids
+                self.trash[key] = tuple(sorted(ids))
         except BaseException:
             attachments.cancel()
             await asyncio.gather(attachments, return_exceptions=True)
             raise
+        await attachments
+
+    async def _finish(self, walker: Walker, p: _Pending) -> Scan:
+        """One space's scan from its listings: what is gone, restored and renumbered."""
+        sel, known, pages, fetched, trash = p.sel, p.known, p.pages, p.fetched, p.trash
+        if p.full:
+            removed = set(known) - set(pages)
+        else:
+            removed = (trash & set(pages)) - fetched
+            for pid in removed:
+                pages.pop(pid, None)
+            await self._restored(walker, sel, p.rec, trash, pages, fetched)
+            await self._refresh_places(walker, sel, known, pages, fetched, removed)
         listing: dict[str, dict[str, Attachment]] = {}
-        if not full:
+        if not p.full:
             for pid, r in known.items():
                 if r.attachments:
                     listing[pid] = {a.filename: _attachment(pid, a) for a in r.attachments}
-        for att in await attachments:
+        for att in p.attachments:
             listing.setdefault(att.page_id, {})[att.filename] = att
-        trashed = set() if full else self._drop_trashed(listing)
-        return Scan(sel, full, started, pages, fetched, removed, listing, trashed=trashed)
+        trashed = set() if p.full else self._drop_trashed(listing)
+        return Scan(sel, p.full, p.started, pages, fetched, removed, listing, trashed=trashed)
 
     def _drop_trashed(self, listing: dict[str, dict[str, Attachment]]) -> set[tuple[str, str]]:
         """Take the files trashed since the last scan out of an incremental listing (the page

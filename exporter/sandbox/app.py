@@ -34,6 +34,8 @@ from exporter.sandbox.routing import Call, HTTPError, Reply, Router
 from exporter.sandbox.stats import Stats
 from exporter.sandbox.store import Store
 
+MAX_REQUEST_TARGET = 8192  # bytes of path and query a request may carry (8 KB, as CDNs cap it)
+
 __all__ = ["Sandbox"]
 
 log = logging.getLogger("exporter.sandbox")
@@ -99,6 +101,13 @@ class Sandbox:
         request = Request(scope, receive)
         method = scope["method"]
         path = scope["path"]
+        target = len(scope.get("raw_path") or path.encode()) + len(scope.get("query_string") or b"")
+        if target > MAX_REQUEST_TARGET:  # an undocumented limit, read strictly (docs/sandbox.md)
+            self.stats.record(f"{method} <too long>", 414, 0, 0)
+            await self._send(
+                scope, send, Reply({"statusCode": 414, "message": "URI Too Long"}, 414)
+            )
+            return
         host = request.headers.get("host") or "127.0.0.1"
         origin = f"{scope.get('scheme', 'http')}://{host}"
         site = self.store.site_url  # what Confluence reports as its site, not where we listen

@@ -143,6 +143,8 @@ def list_content(call: Call, kind: str = "page") -> Reply:
     defaults = ("current", "archived") if kind == "page" else ("current",)
     statuses = _statuses(call, defaults)
     space_ids = set(call.values("space-id"))
+    if len(space_ids) > 100:  # undocumented maximum, read strictly (docs/sandbox.md)
+        raise v2_error(400, "INVALID_REQUEST_PARAMETER", "At most 100 space ids may be given")
     with store.lock:
         if ids:
             records = [store.content[i] for i in ids if i in store.content]

@@ -9,6 +9,7 @@ import pytest
 from walk.serve import new_store, serve
 
 from exporter.run import pages as render
+from exporter.run import workers
 from exporter.sandbox.store import Store
 
 from .test_export import run_export
@@ -55,7 +56,7 @@ def test_conversion_in_worker_processes_keeps_every_warning(
     with serve(store) as served:
         in_thread = run_export(served, tmp_path / "thread")
         monkeypatch.setattr(render, "PROCESS_POOL_MIN", 1)
-        monkeypatch.setattr(render.os, "cpu_count", lambda: 2)  # forked workers even on 1 CPU
+        monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)  # forked workers even on 1 CPU
         in_workers = run_export(served, tmp_path / "workers")
     assert in_workers.warnings == in_thread.warnings == 12
     assert [{**w, "path": ""} for w in listed(in_workers)] == [
