@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -39,16 +39,14 @@ from exporter.confluence.retry import (
     status_failure,
 )
 from exporter.confluence.stats import ClientStats, RouteStats
+from exporter.confluence.wire import Params, clean_params, next_link, next_step, redact
 from exporter.errors import ApiError
 
 __all__ = ["ClientStats", "ConfluenceClient", "RouteStats"]
 
 log = logging.getLogger(__name__)
 
-Params = Mapping[str, str | int | float | bool | None]
-
 _ID_SEGMENT = re.compile(r"/(?:att)?\d+(?=/|$)")
-_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
 class _Retry(Exception):
@@ -164,7 +162,7 @@ class ConfluenceClient:
     async def _fetch_json(
         self, url: str, params: Params | None, body: Any = None
     ) -> tuple[Any, httpx.Headers]:
-        query = _clean(params)
+        query = clean_params(params)
         route = self._route("GET" if body is None else "POST", url)
         attempts = Attempts(self.policy)
         while True:
@@ -198,17 +196,17 @@ class ConfluenceClient:
         seen: set[str] = set()
         while link:
             url = self.url(link)
-            key = url + "?" + json.dumps(_clean(query), sort_keys=True)
+            key = url + "?" + json.dumps(clean_params(query), sort_keys=True)
             if key in seen:
                 log.warning("Pagination link repeats itself (%s); stopping this list", link)
                 return
             seen.add(key)
             data, headers = await self._fetch_json(url, query)
             if not isinstance(data, dict):
-                raise ApiError(f"Expected a JSON object from {_redact(url)}, got a list or value.")
+                raise ApiError(f"Expected a JSON object from {redact(url)}, got a list or value.")
             for item in data.get("results") or []:
                 yield item
-            link = _next_link(data, headers if header_links else None)
+            link = next_link(data, headers if header_links else None)
             query = None
 
     async def download(self, path: str, dest_file: Path, expected_size: int | None = None) -> int:
@@ -342,8 +340,8 @@ class ConfluenceClient:
         except httpx.ResponseNotRead:
             detail = ""
         raise ApiError(
-            f"Confluence answered HTTP {status} to GET {_redact(url)}: {detail.strip()} "
-            + _next_step(status),
+            f"Confluence answered HTTP {status} to GET {redact(url)}: {detail.strip()} "
+            + next_step(status),
             request=response.request,
             response=response,
         )
@@ -377,33 +375,3 @@ class ConfluenceClient:
     def _add_points(self, route: str, points: int) -> None:
         self.stats.points += points
         self.stats.route(route).points += points
-
-
-def _clean(params: Params | None) -> dict[str, str | int | float | bool]:
-    if not params:
-        return {}
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def _next_link(data: dict[str, Any], headers: httpx.Headers | None) -> str | None:
-    """The next page's link from the body's ``_links.next`` or a ``Link: rel=next`` header."""
-    links = data.get("_links")
-    nxt = links.get("next") if isinstance(links, dict) else None
-    if not nxt and headers is not None:
-        match = _LINK_NEXT.search(headers.get("Link", ""))
-        nxt = match.group(1) if match else None
-    return str(nxt) if nxt else None
-
-
-def _redact(url: str) -> str:
-    return url.split("?", 1)[0]
-
-
-def _next_step(status: int) -> str:
-    if status == 401:
-        return "Check the credentials (run `confluence-export check`)."
-    if status == 403:
-        return "The account lacks permission or a scope; run `confluence-export check`."
-    if status == 404:
-        return "The item does not exist or is not visible to this account."
-    return "If this persists, run with -vv and report it."
