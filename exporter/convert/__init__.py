@@ -19,8 +19,9 @@ from exporter.convert.anchors import heading_for_anchor
 from exporter.convert.converter import StorageConverter
 from exporter.convert.escape import plain_markdown
 from exporter.convert.flavors import FLAVORS, Emitter, emitter_for
+from exporter.convert.marks import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK
 from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, TreeItem
-from exporter.convert.state import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK, ConversionState
+from exporter.convert.state import ConversionState
 from exporter.errors import ConfigError
 from exporter.models import ConvertedPage, Page
 from exporter.warnings import BROKEN_ANCHOR, PageWarning

@@ -14,13 +14,14 @@ from lxml import etree
 
 from exporter.convert.anchors import decode_anchor, heading_for_anchor
 from exporter.convert.macros.registry import Macro, element, macro, parse_macro
+from exporter.convert.marks import ANCHOR_MARK
+from exporter.convert.nodes import is_block
 from exporter.convert.parse import attr, parse_storage, plain_text, tag_of
 from exporter.convert.resolve import Link, PageRef
-from exporter.convert.state import ANCHOR_MARK
 from exporter.warnings import LINK_TO_UNEXPORTED_PAGE
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = [
     "ac_image",
@@ -65,7 +66,7 @@ _NOT_IN_SCHEME = re.compile(r"[\x00-\x20]+")
 _ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
 
-def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link | None:
+def external(conv: Converter, href: str, *, image: bool = False) -> Link | None:
     """A URL from the body through the resolver; None when it must not become a link.
 
     Script and file URLs are dropped. A relative URL the resolver did not map into the export
@@ -88,7 +89,7 @@ def external(conv: StorageConverter, href: str, *, image: bool = False) -> Link 
     return None if climbs else link
 
 
-def unexported(conv: StorageConverter, ref: PageRef, verb: str) -> None:
+def unexported(conv: Converter, ref: PageRef, verb: str) -> None:
     """Warn that the page ``verb``s (links to, includes) a page this export does not hold."""
     what = f"page {ref.title!r}" if ref.title else f"page {ref.page_id}"
     space = f" in space {ref.space_key}" if ref.space_key else ""
@@ -101,7 +102,7 @@ def same_page(anchor: str) -> Link:
     return Link(f"#{ANCHOR_MARK}{anchor}{ANCHOR_MARK}", True, anchor)
 
 
-def attachment_link(conv: StorageConverter, filename: str, owner: PageRef | None) -> Link:
+def attachment_link(conv: Converter, filename: str, owner: PageRef | None) -> Link:
     """Resolve an attachment, remembering the current page's own referenced files.
 
     Inside an included page's body an attachment without owner belongs to that page.
@@ -113,9 +114,7 @@ def attachment_link(conv: StorageConverter, filename: str, owner: PageRef | None
     return conv.state.resolver.attachment(filename, owner)
 
 
-def resolve_target(
-    conv: StorageConverter, target: etree._Element, anchor: str | None
-) -> Link | str:
+def resolve_target(conv: Converter, target: etree._Element, anchor: str | None) -> Link | str:
     """A ``ri:`` element as a Link, or as finished text for mentions and unknown kinds."""
     resolver = conv.state.resolver
     tag = tag_of(target)
@@ -143,7 +142,7 @@ def resolve_target(
     return ""
 
 
-def _target_anchor(conv: StorageConverter, ref: PageRef, anchor: str) -> str:
+def _target_anchor(conv: Converter, ref: PageRef, anchor: str) -> str:
     """The id, in this flavor's slug rules, of the heading or anchor macro on another page.
 
     From the target's body when the export has it (an anchor macro keeps its name, a heading
@@ -164,7 +163,7 @@ def _target_anchor(conv: StorageConverter, ref: PageRef, anchor: str) -> str:
     return emit.heading_id(anchor.replace("-", " "), {})
 
 
-def _outline(conv: StorageConverter, ref: PageRef) -> tuple[list[str], set[str]] | None:
+def _outline(conv: Converter, ref: PageRef) -> tuple[list[str], set[str]] | None:
     """The headings and anchor-macro names of an exported page's body, parsed once a page
     conversion (links to several anchors of one page share it); None without a body."""
     key = (ref.space_key, ref.title, ref.page_id)
@@ -194,7 +193,7 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 @element("ac:link")
-def ac_link(conv: StorageConverter, el: etree._Element) -> str:
+def ac_link(conv: Converter, el: etree._Element) -> str:
     """``ac:link``: a resource identifier, an optional anchor and an optional body."""
     anchor = attr(el, "ac:anchor")
     if anchor:
@@ -222,7 +221,7 @@ def ac_link(conv: StorageConverter, el: etree._Element) -> str:
 
 
 @element("ri:*")
-def bare_identifier(conv: StorageConverter, el: etree._Element) -> str:
+def bare_identifier(conv: Converter, el: etree._Element) -> str:
     """A resource identifier outside any link still points somewhere: render it as a link."""
     resolved = resolve_target(conv, el, None)
     if isinstance(resolved, str):
@@ -230,7 +229,7 @@ def bare_identifier(conv: StorageConverter, el: etree._Element) -> str:
     return conv.emit.link("", resolved)
 
 
-def html_link(conv: StorageConverter, el: etree._Element) -> str:
+def html_link(conv: Converter, el: etree._Element) -> str:
     """A plain ``<a>``: site links rewritten by the resolver, named anchors kept as anchors."""
     href = (el.get("href") or "").strip()
     text = conv.inline(el)
@@ -251,7 +250,7 @@ def html_link(conv: StorageConverter, el: etree._Element) -> str:
     return conv.emit.link(text, link)
 
 
-def html_image(conv: StorageConverter, el: etree._Element) -> str:
+def html_image(conv: Converter, el: etree._Element) -> str:
     """A plain ``<img>``; its source goes through the resolver like any URL."""
     src = el.get("src") or ""
     if not src:
@@ -263,7 +262,7 @@ def html_image(conv: StorageConverter, el: etree._Element) -> str:
 
 
 @element("ac:image")
-def ac_image(conv: StorageConverter, el: etree._Element) -> str:
+def ac_image(conv: Converter, el: etree._Element) -> str:
     """``ac:image`` from an attachment or URL, sized as on the page, its caption below it."""
     link: Link | None = None
     caption = ""
@@ -289,11 +288,9 @@ def ac_image(conv: StorageConverter, el: etree._Element) -> str:
     return f"\n\n{image}\n\n*{caption}*\n\n"
 
 
-def _alone(conv: StorageConverter, el: etree._Element, markdown: str) -> str:
+def _alone(conv: Converter, el: etree._Element, markdown: str) -> str:
     """An embed outside a paragraph as its own block, so stacked embeds never share a line;
     inside a paragraph, a space from an embed right before it."""
-    from exporter.convert.converter import is_block
-
     if not markdown or conv.state.cell or conv.state.heading:
         return markdown
     if is_block(el):
@@ -308,7 +305,7 @@ _EMBEDS = frozenset({"ac:image", "ac:structured-macro", "ac:macro"})
 
 
 @macro("anchor")
-def anchor(conv: StorageConverter, m: Macro) -> str:
+def anchor(conv: Converter, m: Macro) -> str:
     """An anchor macro: an id the flavor's renderer keeps."""
     name = m.param("") or m.param("name")
     if not name:
@@ -318,7 +315,7 @@ def anchor(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("jira", "jiraissues")
-def jira(conv: StorageConverter, m: Macro) -> str:
+def jira(conv: Converter, m: Macro) -> str:
     """A single issue links to Jira; a JQL list links its query to Jira's issue search."""
     key = m.param("key")
     server = m.param("server")
@@ -339,7 +336,7 @@ def jira(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("view-file", "viewfile", "viewpdf", "viewdoc", "viewxls", "viewppt", "multimedia", "widget")
-def view_file(conv: StorageConverter, m: Macro) -> str:
+def view_file(conv: Converter, m: Macro) -> str:
     """Embedded files become links to the attachment (images become images)."""
     holder = _param_el(m, "name", "")
     target = None
@@ -372,7 +369,7 @@ def _param_el(m: Macro, *keys: str) -> etree._Element | None:
 
 
 @macro("drawio", "drawio-sketch", "inc-drawio", "gliffy")
-def diagram(conv: StorageConverter, m: Macro) -> str:
+def diagram(conv: Converter, m: Macro) -> str:
     """A diagram: its PNG preview attachment as an image, linked to the source file."""
     name = m.param("diagramName") or m.param("name")
     if not name:
@@ -390,7 +387,7 @@ def diagram(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("attachments")
-def attachments(conv: StorageConverter, m: Macro) -> str:
+def attachments(conv: Converter, m: Macro) -> str:
     """The page's files as a list of links, filtered by ``patterns`` (regular expressions)."""
     owner = _macro_owner(m)
     if owner is None and conv.state.owners:
@@ -414,7 +411,7 @@ def attachments(conv: StorageConverter, m: Macro) -> str:
     return "\n\n" + "\n".join(items) + "\n\n"
 
 
-def _file_link(conv: StorageConverter, name: str, owner: PageRef | None) -> str:
+def _file_link(conv: Converter, name: str, owner: PageRef | None) -> str:
     return conv.emit.link(conv.emit.escape(name), attachment_link(conv, name, owner))
 
 
@@ -445,7 +442,7 @@ def _name_patterns(value: str | None) -> list[re.Pattern[str]]:
 
 
 @macro("profile", "profile-picture")
-def profile(conv: StorageConverter, m: Macro) -> str:
+def profile(conv: Converter, m: Macro) -> str:
     """A user profile card becomes a mention."""
     holder = m.params.get("user")
     if holder is None:
