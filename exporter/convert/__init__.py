@@ -17,8 +17,9 @@ from typing import TypeVar
 
 from exporter.convert.anchors import heading_for_anchor
 from exporter.convert.converter import StorageConverter
+from exporter.convert.emitter import Emitter
 from exporter.convert.escape import plain_markdown
-from exporter.convert.flavors import FLAVORS, Emitter, emitter_for
+from exporter.convert.flavors import FLAVORS, emitter_for
 from exporter.convert.marks import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK
 from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, TreeItem
 from exporter.convert.state import ConversionState

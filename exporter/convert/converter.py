@@ -18,7 +18,8 @@ from lxml import etree
 from exporter.convert.blocks import finish_inline, join_blocks, quote_lines
 from exporter.convert.inline import InlineMarks
 from exporter.convert.macros import ELEMENTS
-from exporter.convert.macros.links import html_image, html_link
+from exporter.convert.macros.embeds import html_image
+from exporter.convert.macros.links import html_link
 from exporter.convert.macros.lists import render_list
 from exporter.convert.macros.tables import render_table
 from exporter.convert.marks import BREAK, PARAGRAPH

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from lxml import etree
 
-from exporter.convert.flavors import Emitter
+from exporter.convert.emitter import Emitter
 from exporter.convert.state import ConversionState
 
 __all__ = ["Converter"]

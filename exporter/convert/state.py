@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from exporter.warnings import NESTING_FLATTENED
 
 if TYPE_CHECKING:
-    from exporter.convert.flavors import Emitter
+    from exporter.convert.emitter import Emitter
     from exporter.convert.resolve import PageRef, Resolver
 
 __all__ = ["MAX_LIST_DEPTH", "MAX_QUOTE_DEPTH", "ConversionState"]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grimp
+
+import exporter.convert
+
+PACKAGE = Path(exporter.convert.__file__).parent
 
 
 def _convert_graph() -> grimp.ImportGraph:
@@ -29,3 +35,12 @@ def test_macro_modules_never_import_the_converter() -> None:
         m for m in macros if graph.chain_exists(importer=m, imported="exporter.convert.converter")
     ]
     assert importing == []
+
+
+def test_every_convert_module_stays_under_400_lines() -> None:
+    sizes = {
+        str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
+    assert len(sizes) > 10
+    assert {name: n for name, n in sizes.items() if n >= 400} == {}

@@ -4,7 +4,17 @@ Importing this package fills the registry (each module registers its handlers as
 no module here imports the converter back.
 """
 
-from exporter.convert.macros import code, dispatch, layout, links, lists, panels, tables, tasks
+from exporter.convert.macros import (
+    code,
+    dispatch,
+    embeds,
+    layout,
+    links,
+    lists,
+    panels,
+    tables,
+    tasks,
+)
 from exporter.convert.macros.registry import ELEMENTS, MACROS, Macro, element, macro
 
 __all__ = [
@@ -14,6 +24,7 @@ __all__ = [
     "code",
     "dispatch",
     "element",
+    "embeds",
     "layout",
     "links",
     "lists",

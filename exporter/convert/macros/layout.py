@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.escape import plain_markdown
-from exporter.convert.macros.links import page_ref, unexported
 from exporter.convert.macros.placeholder import not_exported
 from exporter.convert.macros.registry import Macro, element, macro, parse_macro
 from exporter.convert.macros.tables import table_rows
+from exporter.convert.macros.targets import page_ref, unexported
 from exporter.convert.marks import BREAK, PARAGRAPH, TOC_MARK
 from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.resolve import PageRef, TreeItem
