@@ -46,9 +46,9 @@ def macro_failed(conv: Converter, m: Macro, exc: Exception) -> ConversionError:
         where = f" on page {page.title!r}" if page.title else ""
         where += f" ({page.page_id})" if page.page_id else ""
     return ConversionError(
-        f"the {m.name!r} macro{where} could not be converted ({type(exc).__name__}: {exc}); "
-        "the page was not written: report it with the page's storage body "
-        "(`confluence-export convert` on that body shows the same error)",
+        f"The {m.name!r} macro{where} could not be converted ({type(exc).__name__}: {exc}). "
+        "Report it with the page's storage body; `confluence-export convert` on that body "
+        "shows the same error.",
         page_id=page.page_id if page is not None else None,
         macro=m.name,
     )
