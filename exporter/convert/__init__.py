@@ -1,7 +1,8 @@
 """Storage-format XHTML to Markdown in four flavors (gfm, mkdocs, docusaurus, obsidian).
 
 ``convert_page`` serves the export pipeline, ``convert_storage`` the ``convert`` command and
-tests; both are pure functions of their arguments, so big exports can fan pages out to a
+tests, ``convert_rendered_html`` HTML that Confluence rendered (markdownify in the flavor's
+spelling); all are pure functions of their arguments, so big exports can fan pages out to a
 ``ProcessPoolExecutor`` (:func:`convert_many`).
 """
 
@@ -21,6 +22,7 @@ from exporter.convert.emitter import Emitter
 from exporter.convert.escape import plain_markdown
 from exporter.convert.flavors import FLAVORS, emitter_for
 from exporter.convert.marks import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK
+from exporter.convert.rendered import convert_rendered_html
 from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, TreeItem
 from exporter.convert.state import ConversionState
 from exporter.errors import ConfigError
@@ -37,6 +39,7 @@ __all__ = [
     "convert_body",
     "convert_many",
     "convert_page",
+    "convert_rendered_html",
     "convert_storage",
 ]
 

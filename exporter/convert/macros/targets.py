@@ -7,9 +7,7 @@ These helpers register no handler; the link and embed handlers share them.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -17,7 +15,7 @@ from exporter.convert.anchors import heading_for_anchor
 from exporter.convert.macros.registry import parse_macro
 from exporter.convert.marks import ANCHOR_MARK
 from exporter.convert.parse import attr, parse_storage, plain_text, tag_of
-from exporter.convert.resolve import Link, PageRef
+from exporter.convert.resolve import Link, PageRef, vetted_url
 from exporter.warnings import LINK_TO_UNEXPORTED_PAGE
 
 if TYPE_CHECKING:
@@ -59,33 +57,10 @@ def owner_of(el: etree._Element) -> PageRef | None:
     return None
 
 
-_NOT_IN_SCHEME = re.compile(r"[\x00-\x20]+")
-
-
-_ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
-
-
 def external(conv: Converter, href: str, *, image: bool = False) -> Link | None:
-    """A URL from the body through the resolver; None when it must not become a link.
-
-    Script and file URLs are dropped. A relative URL the resolver did not map into the export
-    resolves against the page's Confluence URL; when that URL is unknown (the offline
-    ``convert`` command) it stays only if it cannot climb out of the docs (no ``..``, no ``/``).
-    """
-    squeezed = _NOT_IN_SCHEME.sub("", href).lower()
-    if squeezed.startswith(_ACTIVE_SCHEMES) and not (image and squeezed.startswith("data:image/")):
-        return None
-    try:
-        link = conv.state.resolver.url(href.strip())
-        if link.exported or urlsplit(link.href).scheme or link.href.startswith("//"):
-            return link
-        if conv.state.base_url:
-            return Link(urljoin(conv.state.base_url, link.href), False, link.target_title)
-        path = urlsplit(link.href).path
-    except ValueError:  # not a URL at all (e.g. "https://[x]/"): keep the text, drop the link
-        return None
-    climbs = path.startswith("/") or ".." in path.split("/")
-    return None if climbs else link
+    """A URL from the body through the resolver; None when it must not become a link
+    (:func:`~exporter.convert.resolve.vetted_url`, against the page's Confluence URL)."""
+    return vetted_url(conv.state.resolver, href, conv.state.base_url, image=image)
 
 
 def unexported(conv: Converter, ref: PageRef, verb: str) -> None:
