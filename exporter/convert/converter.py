@@ -24,11 +24,14 @@ from exporter.convert.macros.lists import render_list
 from exporter.convert.macros.tables import render_table
 from exporter.convert.marks import BREAK, PARAGRAPH
 from exporter.convert.nodes import is_block
-from exporter.convert.parse import parse_storage, plain_text, tag_of
+from exporter.convert.parse import NotStreamable, parse_storage, plain_text, stream_storage, tag_of
 from exporter.convert.state import ConversionState
 from exporter.warnings import MALFORMED_STORAGE
 
-__all__ = ["StorageConverter"]
+__all__ = ["STREAM_MIN_CHARS", "NotStreamable", "StorageConverter"]
+
+# Bodies this long (characters) are converted as they are parsed (bench/convert_large.py).
+STREAM_MIN_CHARS = 1_000_000
 
 Handler = Callable[["StorageConverter", etree._Element], str]
 
@@ -46,9 +49,43 @@ class StorageConverter(InlineMarks):
         self._cache: dict[str, Handler] = {}
 
     # --- driving ------------------------------------------------------------------------------
-    def convert(self, html: str) -> str:
-        """Markdown of a page's storage body; one that is not XML is read anyway, with a warning."""
+    def convert(self, html: str, *, stream: bool = False) -> str:
+        """Markdown of a page's storage body; one that is not XML is read anyway, with a warning.
+
+        ``stream``: convert top-level blocks as they are parsed, so a huge body never stands
+        as one tree (the same Markdown; :class:`NotStreamable` when the body needs the
+        forgiving whole-tree parse: start over with a fresh state and ``stream=False``).
+        """
+        if stream:
+            return self._streamed(html)
         return self.children(parse_storage(html, self._recovered))
+
+    def _streamed(self, html: str) -> str:
+        """:meth:`children` of the root, one top-level element at a time as the parser
+        reaches the next one; each converted element leaves the tree once the one after it
+        is converted (handlers look at their previous sibling)."""
+        parts: list[str] = []
+        done: etree._Element | None = None  # converted, kept as the next one's previous sibling
+        current: etree._Element | None = None  # complete once the next one starts
+        current_block = False
+        for root, el in stream_storage(html):
+            following = is_block(el) if el is not None else True  # the root is a block
+            if current is None:
+                if root.text:
+                    parts.append(self.text(root.text, True, following))
+            else:
+                parts.append(self.node(current))
+                tail = current.tail
+                if tail:
+                    after = current_block or current.tag == "br"
+                    parts.append(self.text(tail, after, following))
+                if done is not None:
+                    root.remove(done)
+                done = current
+            current, current_block = el, following
+        if len(parts) == 1 and done is None:
+            return parts[0]  # text without elements: children() returns it as it is
+        return self._joined(parts)
 
     def _recovered(self, what: str) -> None:
         self.state.warn(MALFORMED_STORAGE, f"{what}; check the page in Confluence")
@@ -101,9 +138,12 @@ class StorageConverter(InlineMarks):
                 parts.append(self.text(tail, after, parent_block if i == last else flags[i + 1]))
         if state.pre:
             return "".join(parts)
+        return self._joined(parts)
+
+    def _joined(self, parts: list[str]) -> str:
         for i in range(len(parts) - 1):
             # "!" right before a link would turn it into an image (or an Obsidian embed).
-            if parts[i].endswith("!") and parts[i + 1].startswith("[") and not state.code:
+            if parts[i].endswith("!") and parts[i + 1].startswith("[") and not self.state.code:
                 parts[i] = parts[i][:-1] + "\\!"
         return join_blocks(parts)
 
