@@ -1,7 +1,8 @@
 """Storage-format XHTML to Markdown in four flavors (gfm, mkdocs, docusaurus, obsidian).
 
 ``convert_page`` serves the export pipeline, ``convert_storage`` the ``convert`` command and
-tests; both are pure functions of their arguments, so big exports can fan pages out to a
+tests, ``convert_rendered_html`` HTML that Confluence rendered (markdownify in the flavor's
+spelling); all are pure functions of their arguments, so big exports can fan pages out to a
 ``ProcessPoolExecutor`` (:func:`convert_many`).
 """
 
@@ -15,12 +16,16 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import TypeVar
 
-from exporter.convert.anchors import heading_for_anchor
-from exporter.convert.converter import StorageConverter
+from exporter.convert import converter
+from exporter.convert.anchors import HeadingIndex
+from exporter.convert.converter import NotStreamable, StorageConverter
+from exporter.convert.emitter import Emitter
 from exporter.convert.escape import plain_markdown
-from exporter.convert.flavors import FLAVORS, Emitter, emitter_for
+from exporter.convert.flavors import FLAVORS, emitter_for
+from exporter.convert.marks import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK
+from exporter.convert.rendered import convert_rendered_html
 from exporter.convert.resolve import Link, OfflineResolver, PageRef, Resolver, TreeItem
-from exporter.convert.state import ANCHOR_MARK, BREAK, PARAGRAPH, TOC_MARK, ConversionState
+from exporter.convert.state import ConversionState
 from exporter.errors import ConfigError
 from exporter.models import ConvertedPage, Page
 from exporter.warnings import BROKEN_ANCHOR, PageWarning
@@ -35,6 +40,7 @@ __all__ = [
     "convert_body",
     "convert_many",
     "convert_page",
+    "convert_rendered_html",
     "convert_storage",
 ]
 
@@ -99,9 +105,17 @@ def _convert(
 
     def run() -> tuple[str, ConversionState]:
         emitter = emitter_for(flavor)
-        state = ConversionState(emitter=emitter, resolver=resolver, page=page, base_url=base_url)
-        text = StorageConverter(state).convert(storage)
-        return _finish(text, state, emitter), state
+        stream = len(storage) >= converter.STREAM_MIN_CHARS
+        while True:
+            state = ConversionState(
+                emitter=emitter, resolver=resolver, page=page, base_url=base_url
+            )
+            try:
+                text = StorageConverter(state).convert(storage, stream=stream)
+            except NotStreamable:  # not strict XML: once more, whole, with what it recovers
+                stream = False
+                continue
+            return _finish(text, state, emitter), state
 
     return _with_deep_stack(run)
 
@@ -144,7 +158,10 @@ def _finish(text: str, state: ConversionState, emitter: Emitter) -> str:
         if state.tocs:
             text = _TOC.sub(lambda m: _toc(state, emitter, headings, int(m.group(1))), text)
         if ANCHOR_MARK in text:
-            text = _ANCHOR.sub(lambda m: _anchor_href(m.group(1), state, emitter, headings), text)
+            index = HeadingIndex([text for _, text, _ in headings])
+            text = _ANCHOR.sub(
+                lambda m: _anchor_href(m.group(1), state, emitter, headings, index), text
+            )
     if BREAK in text:
         text = _DANGLING_BREAK.sub("", text)
         text = text.replace(BREAK + "\n", emitter.hard_break).replace(BREAK, "")
@@ -205,13 +222,17 @@ def _toc(
 
 
 def _anchor_href(
-    name: str, state: ConversionState, emitter: Emitter, headings: list[tuple[int, str, str]]
+    name: str,
+    state: ConversionState,
+    emitter: Emitter,
+    headings: list[tuple[int, str, str]],
+    index: HeadingIndex,
 ) -> str:
     """A same-page anchor: an anchor macro's name, else the heading Confluence derived it from."""
     target = name
     if name not in state.anchors:
         title = state.page.title if state.page else None
-        found = heading_for_anchor(name, [text for _, text, _ in headings], title)
+        found = index.find(name, title)
         if found is not None:
             target = headings[found][2]
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-__all__ = ["decode_anchor", "heading_for_anchor"]
+__all__ = ["HeadingIndex", "decode_anchor", "heading_for_anchor"]
 
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -30,15 +30,28 @@ def decode_anchor(anchor: str) -> str:
 
 def heading_for_anchor(name: str, headings: list[str], page_title: str | None) -> int | None:
     """The index of the heading an anchor names (case and punctuation ignored), else None."""
-    flat = _NOT_WORD.sub("", name).casefold()
-    wanted = {flat}
-    if "-" in name:
-        wanted.add(_NOT_WORD.sub("", name.split("-", 1)[1]).casefold())
-    title = _NOT_WORD.sub("", page_title or "").casefold()
-    if title and flat.startswith(title):
-        wanted.add(flat[len(title) :])
-    wanted.discard("")
-    for index, text in enumerate(headings):
-        if _NOT_WORD.sub("", text).casefold() in wanted:
-            return index
-    return None
+    return HeadingIndex(headings).find(name, page_title)
+
+
+class HeadingIndex:
+    """A page's headings by their text with case and punctuation ignored, built once, so that
+    matching every anchor of a long page costs one look-up each (not one pass over the
+    headings each)."""
+
+    def __init__(self, headings: list[str]) -> None:
+        self._first: dict[str, int] = {}
+        for index, text in enumerate(headings):
+            self._first.setdefault(_NOT_WORD.sub("", text).casefold(), index)
+
+    def find(self, name: str, page_title: str | None) -> int | None:
+        """The index of the first heading the anchor ``name`` names, else None."""
+        flat = _NOT_WORD.sub("", name).casefold()
+        wanted = {flat}
+        if "-" in name:
+            wanted.add(_NOT_WORD.sub("", name.split("-", 1)[1]).casefold())
+        title = _NOT_WORD.sub("", page_title or "").casefold()
+        if title and flat.startswith(title):
+            wanted.add(flat[len(title) :])
+        wanted.discard("")
+        found = [self._first[key] for key in wanted if key in self._first]
+        return min(found) if found else None

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from exporter.convert.state import BREAK, PARAGRAPH
-from exporter.warnings import NESTING_FLATTENED
-
-if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+from exporter.convert.marks import BREAK, PARAGRAPH
 
 __all__ = [
-    "MAX_LIST_DEPTH",
-    "MAX_QUOTE_DEPTH",
     "fence_for",
     "finish_inline",
     "indent",
     "join_blocks",
     "quote_lines",
-    "too_deep",
 ]
 
 _BACKTICKS = re.compile(r"`+")
@@ -88,30 +80,3 @@ def finish_inline(text: str) -> str:
     if "\n" in text:
         text = _LINE_LEAD.sub("\n", text)
     return text
-
-
-# Markdown renderers give up on deep nesting: markdown-it (the site) drops the text of lists
-# nested 10 deep and of quotes nested 20 deep (its maxNesting of 20 counts a list level twice).
-# Past these depths the converter flattens, so the text still renders.
-MAX_LIST_DEPTH = 8
-MAX_QUOTE_DEPTH = 16
-_NESTING_BUDGET = 18
-
-
-def too_deep(conv: StorageConverter, *, quote: bool = False) -> bool:
-    """Whether one more list (or quote) level would pass what renderers parse; warns once."""
-    state = conv.state
-    lists = state.list_depth + (0 if quote else 1)
-    quotes = state.quote_depth + (1 if quote else 0)
-    if (
-        lists <= MAX_LIST_DEPTH
-        and quotes <= MAX_QUOTE_DEPTH
-        and 2 * lists + quotes <= _NESTING_BUDGET
-    ):
-        return False
-    state.warn(
-        NESTING_FLATTENED,
-        f"lists nested over {MAX_LIST_DEPTH} or quotes over {MAX_QUOTE_DEPTH} levels deep "
-        "were flattened so that Markdown renderers still show their text",
-    )
-    return True

@@ -1,85 +1,91 @@
 """The tree walker: storage elements to Markdown text, HTML elements handled here.
 
-``StorageConverter`` keeps markdownify's model (every element becomes a string; block strings
-carry blank lines at their edges that the parent collapses) but walks the lxml tree directly:
-building a BeautifulSoup tree costs more than our whole conversion. ``ac:``/``ri:`` elements
-and macros are dispatched to the registry in :mod:`exporter.convert.macros`.
+``StorageConverter`` follows markdownify's model (every element becomes a string; block strings
+carry blank lines at their edges that the parent collapses) but walks the lxml tree itself:
+building a BeautifulSoup tree costs more than our whole conversion. markdownify converts HTML
+that Confluence renders (:mod:`exporter.convert.rendered`). ``ac:``/``ri:`` elements and macros
+are dispatched to the registry in :mod:`exporter.convert.macros`, whose handlers see this class
+only as the :class:`~exporter.convert.protocol.Converter` Protocol.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from lxml import etree
-from markdownify import MarkdownConverter
 
-from exporter.convert.blocks import finish_inline, join_blocks, quote_lines, too_deep
+from exporter.convert.blocks import finish_inline, join_blocks, quote_lines
 from exporter.convert.inline import InlineMarks
-from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
-from exporter.convert.state import BREAK, PARAGRAPH, ConversionState
+from exporter.convert.macros import ELEMENTS
+from exporter.convert.macros.embeds import html_image
+from exporter.convert.macros.links import html_link
+from exporter.convert.macros.lists import render_list
+from exporter.convert.macros.tables import render_table
+from exporter.convert.marks import BREAK, PARAGRAPH
+from exporter.convert.nodes import is_block
+from exporter.convert.parse import NotStreamable, parse_storage, plain_text, stream_storage, tag_of
+from exporter.convert.state import ConversionState
 from exporter.warnings import MALFORMED_STORAGE
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+__all__ = ["STREAM_MIN_CHARS", "NotStreamable", "StorageConverter"]
 
-    Handler = Callable[["StorageConverter", etree._Element], str]
+# Bodies this long (characters) are converted as they are parsed (bench/convert_large.py).
+STREAM_MIN_CHARS = 1_000_000
 
-__all__ = ["BLOCK_TAGS", "FILE_MACROS", "StorageConverter", "is_block"]
+Handler = Callable[["StorageConverter", etree._Element], str]
 
-BLOCK_TAGS = names(
-    "p div section article aside header footer main nav figure figcaption blockquote pre ul ol "
-    "li dl dt dd table thead tbody tfoot tr td th caption colgroup col h1 h2 h3 h4 h5 h6 hr "
-    "ac:task-list ac:task ac:layout ac:layout-section ac:layout-cell ac:adf-extension "
-    "ac:rich-text-body ac:plain-text-body ac:image-block root body html"
-)
-_INLINE_PARENTS = names("p span strong b em i u s del sub sup a code h1 h2 h3 h4 h5 h6 font")
-INLINE_MACROS = names(
-    "status jira anchor emoticon mention view-file viewpdf viewdoc viewxls viewppt "
-    "profile-picture profile cheese eazy-math-inline easy-math-inline mathinline math-inline "
-    "mathjax-inline"
-)
-# File embeds flow with the text inside a paragraph and are blocks of their own outside one.
-FILE_MACROS = names("view-file viewfile viewpdf viewdoc viewxls viewppt multimedia widget")
 _WS = re.compile(r"[\t\r\n ]+")
 _CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 _NON_TAG = ("", "#comment")
 
 
-def is_block(el: etree._Element | None) -> bool:
-    """Whether an element renders as its own block (blank lines around it)."""
-    if el is None:
-        return False
-    tag = tag_of(el)
-    if tag in BLOCK_TAGS:
-        return True
-    if tag == "ac:image":
-        # An image outside a paragraph is a block of its own (Cloud's editor writes them so).
-        parent = el.getparent()
-        return parent is not None and tag_of(parent) not in _INLINE_PARENTS
-    if tag == "ac:structured-macro" or tag == "ac:macro":
-        name = (attr(el, "ac:name") or "").lower()
-        if name in INLINE_MACROS and name not in FILE_MACROS:
-            return False
-        # A macro inside a paragraph or inline markup flows with the text around it.
-        parent = el.getparent()
-        return parent is None or tag_of(parent) not in _INLINE_PARENTS
-    return False
-
-
-class StorageConverter(InlineMarks, MarkdownConverter):
+class StorageConverter(InlineMarks):
     """Converts one parsed storage body; all per-page facts live in ``state``."""
 
     def __init__(self, state: ConversionState) -> None:
-        super().__init__(heading_style="atx", bullets="-")
         self.state = state
         self.emit = state.emitter
         self._cache: dict[str, Handler] = {}
 
     # --- driving ------------------------------------------------------------------------------
-    def convert(self, html: str) -> str:
-        """Markdown of a page's storage body; one that is not XML is read anyway, with a warning."""
+    def convert(self, html: str, *, stream: bool = False) -> str:
+        """Markdown of a page's storage body; one that is not XML is read anyway, with a warning.
+
+        ``stream``: convert top-level blocks as they are parsed, so a huge body never stands
+        as one tree (the same Markdown; :class:`NotStreamable` when the body needs the
+        forgiving whole-tree parse: start over with a fresh state and ``stream=False``).
+        """
+        if stream:
+            return self._streamed(html)
         return self.children(parse_storage(html, self._recovered))
+
+    def _streamed(self, html: str) -> str:
+        """:meth:`children` of the root, one top-level element at a time as the parser
+        reaches the next one; each converted element leaves the tree once the one after it
+        is converted (handlers look at their previous sibling)."""
+        parts: list[str] = []
+        done: etree._Element | None = None  # converted, kept as the next one's previous sibling
+        current: etree._Element | None = None  # complete once the next one starts
+        current_block = False
+        for root, el in stream_storage(html):
+            following = is_block(el) if el is not None else True  # the root is a block
+            if current is None:
+                if root.text:
+                    parts.append(self.text(root.text, True, following))
+            else:
+                parts.append(self.node(current))
+                tail = current.tail
+                if tail:
+                    after = current_block or current.tag == "br"
+                    parts.append(self.text(tail, after, following))
+                if done is not None:
+                    root.remove(done)
+                done = current
+            current, current_block = el, following
+        if len(parts) == 1 and done is None:
+            return parts[0]  # text without elements: children() returns it as it is
+        return self._joined(parts)
 
     def _recovered(self, what: str) -> None:
         self.state.warn(MALFORMED_STORAGE, f"{what}; check the page in Confluence")
@@ -94,16 +100,13 @@ class StorageConverter(InlineMarks, MarkdownConverter):
         return handler(self, el)
 
     def _lookup(self, tag: str) -> Handler:
-        from exporter.convert.macros import ELEMENTS
-
         if tag in ELEMENTS:
             return ELEMENTS[tag]
         if tag in _NON_TAG:
             return _nothing
         name = "convert_" + re.sub(r"[:\-\[\]]", "_", tag)
-        method = getattr(type(self), name, None)
-        # markdownify's own handlers take other arguments (text, parent_tags): never call them.
-        if method is not None and method is not getattr(MarkdownConverter, name, None):
+        method: Handler | None = getattr(type(self), name, None)
+        if method is not None:
             return method
         if tag.startswith("ri:"):
             return ELEMENTS["ri:*"]
@@ -135,9 +138,12 @@ class StorageConverter(InlineMarks, MarkdownConverter):
                 parts.append(self.text(tail, after, parent_block if i == last else flags[i + 1]))
         if state.pre:
             return "".join(parts)
+        return self._joined(parts)
+
+    def _joined(self, parts: list[str]) -> str:
         for i in range(len(parts) - 1):
             # "!" right before a link would turn it into an image (or an Obsidian embed).
-            if parts[i].endswith("!") and parts[i + 1].startswith("[") and not state.code:
+            if parts[i].endswith("!") and parts[i + 1].startswith("[") and not self.state.code:
                 parts[i] = parts[i][:-1] + "\\!"
         return join_blocks(parts)
 
@@ -245,7 +251,7 @@ class StorageConverter(InlineMarks, MarkdownConverter):
             return ""
         if state.cell or state.heading:
             return " " + body + " "
-        if too_deep(self, quote=True):
+        if state.too_deep(quote=True):
             return "\n\n" + body + "\n\n"
         return "\n\n" + quote_lines(body) + "\n\n"
 
@@ -273,13 +279,9 @@ class StorageConverter(InlineMarks, MarkdownConverter):
         return self.emit.escape(el.get("datetime") or plain_text(el))
 
     def convert_a(self, el: etree._Element) -> str:
-        from exporter.convert.macros.links import html_link
-
         return html_link(self, el)
 
     def convert_img(self, el: etree._Element) -> str:
-        from exporter.convert.macros.links import html_image
-
         return html_image(self, el)
 
     def convert_script(self, el: etree._Element) -> str:
@@ -288,21 +290,15 @@ class StorageConverter(InlineMarks, MarkdownConverter):
     convert_style = convert_colgroup = convert_col = convert_script
 
     def convert_ul(self, el: etree._Element) -> str:
-        from exporter.convert.macros.lists import render_list
-
         return render_list(self, el, ordered=False)
 
     def convert_ol(self, el: etree._Element) -> str:
-        from exporter.convert.macros.lists import render_list
-
         return render_list(self, el, ordered=True)
 
     def convert_li(self, el: etree._Element) -> str:
         return self.convert_block(el)
 
     def convert_table(self, el: etree._Element) -> str:
-        from exporter.convert.macros.tables import render_table
-
         return render_table(self, el)
 
 

@@ -16,7 +16,7 @@ from lxml import etree
 from exporter.convert.parse import plain_text, tag_of
 
 if TYPE_CHECKING:
-    from exporter.convert.flavors import Emitter
+    from exporter.convert.emitter import Emitter
     from exporter.convert.state import ConversionState
 
 __all__ = ["InlineMarks"]

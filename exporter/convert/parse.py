@@ -11,14 +11,23 @@ from __future__ import annotations
 import html
 import html.entities
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import cast
 from xml.etree import ElementTree
 
 from lxml import etree
 from lxml import html as lxml_html
 
-__all__ = ["NAMESPACES", "attr", "names", "parse_storage", "plain_text", "tag_of"]
+__all__ = [
+    "NAMESPACES",
+    "NotStreamable",
+    "attr",
+    "names",
+    "parse_storage",
+    "plain_text",
+    "stream_storage",
+    "tag_of",
+]
 
 NAMESPACES = {
     "ac": "http://atlassian.com/content",
@@ -243,6 +252,62 @@ def _parse_deep(wrapped: str) -> etree._Element | None:
     except (ElementTree.ParseError, ValueError):
         return None
     return root
+
+
+class NotStreamable(Exception):
+    """The body is not strict XML (or nests past libxml2's limit): parse it whole instead."""
+
+
+_CHUNK = 1 << 16
+
+
+def stream_storage(storage: str) -> Iterator[tuple[etree._Element, etree._Element | None]]:
+    """Parse a strict-XML storage body incrementally, for bodies too big to hold as one tree.
+
+    Yields ``(root, child)`` as each top-level element starts (the ones before it are complete
+    by then, their tails too; the child itself may not be), and ``(root, None)`` once the
+    body ended. The tree is the one :func:`parse_storage` builds; the caller may remove
+    elements it has converted. Raises :class:`NotStreamable` where the strict parse fails
+    (the caller starts over with :func:`parse_storage`, which recovers).
+    """
+    # Only the root's start is an event: the top-level elements are read off the tree as it
+    # grows (an event per element would cost more than the parse).
+    parser = etree.XMLPullParser(
+        events=("start",),
+        tag="root",
+        huge_tree=True,
+        strip_cdata=False,
+        remove_comments=True,
+        remove_pis=True,
+        resolve_entities=False,
+    )
+    text = _prepare(storage)
+    starts = range(0, len(text), _CHUNK)
+    root: etree._Element | None = None
+    last: etree._Element | None = None  # the top-level element yielded last
+    for i in range(-1, len(starts) + 1):
+        try:
+            if i < 0:
+                parser.feed(_ROOT_OPEN)
+            elif i < len(starts):
+                parser.feed(text[starts[i] : starts[i] + _CHUNK])
+            else:
+                parser.feed("</root>")
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            raise NotStreamable(str(exc)) from exc
+        for _, el in parser.read_events():
+            root = el
+        if root is None:
+            continue
+        el = last.getnext() if last is not None else (root[0] if len(root) else None)
+        while el is not None:
+            yield root, el
+            last = el
+            el = el.getnext()
+    if root is None:  # pragma: no cover - the wrapper always makes a root
+        raise NotStreamable("no root element")
+    yield root, None
 
 
 def tag_of(el: etree._Element) -> str:

@@ -8,13 +8,14 @@ the world beyond the storage XHTML it is converting goes through a :class:`Resol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 from exporter.slugs import slugify
 
-__all__ = ["Link", "OfflineResolver", "PageRef", "Resolver", "TreeItem", "jql_url"]
+__all__ = ["Link", "OfflineResolver", "PageRef", "Resolver", "TreeItem", "jql_url", "vetted_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +145,33 @@ def _jira_url(server: str | None) -> str | None:
 def jql_url(base: str, jql: str) -> str:
     """Jira's issue search for ``jql`` on ``base`` (``{base}/issues/?jql=...``)."""
     return f"{base.rstrip('/')}/issues/?jql={quote(jql, safe='')}"
+
+
+_NOT_IN_SCHEME = re.compile(r"[\x00-\x20]+")
+_ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+
+
+def vetted_url(
+    resolver: Resolver, href: str, base_url: str = "", *, image: bool = False
+) -> Link | None:
+    """A URL from a body through the resolver; None when it must not become a link.
+
+    Script and file URLs are dropped. A relative URL the resolver did not map into the export
+    resolves against ``base_url`` (the page's Confluence URL); when that URL is unknown (the
+    offline ``convert`` command) it stays only if it cannot climb out of the docs (no ``..``,
+    no ``/``).
+    """
+    squeezed = _NOT_IN_SCHEME.sub("", href).lower()
+    if squeezed.startswith(_ACTIVE_SCHEMES) and not (image and squeezed.startswith("data:image/")):
+        return None
+    try:
+        link = resolver.url(href.strip())
+        if link.exported or urlsplit(link.href).scheme or link.href.startswith("//"):
+            return link
+        if base_url:
+            return Link(urljoin(base_url, link.href), False, link.target_title)
+        path = urlsplit(link.href).path
+    except ValueError:  # not a URL at all (e.g. "https://[x]/"): keep the text, drop the link
+        return None
+    climbs = path.startswith("/") or ".." in path.split("/")
+    return None if climbs else link

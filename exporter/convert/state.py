@@ -9,16 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from exporter.warnings import NESTING_FLATTENED
+
 if TYPE_CHECKING:
-    from exporter.convert.flavors import Emitter
+    from exporter.convert.emitter import Emitter
     from exporter.convert.resolve import PageRef, Resolver
 
-__all__ = ["ANCHOR_MARK", "BREAK", "PARAGRAPH", "TOC_MARK", "ConversionState"]
+__all__ = ["MAX_LIST_DEPTH", "MAX_QUOTE_DEPTH", "ConversionState"]
 
-BREAK = "\x02"  # a hard line break, spelled per flavor once the page is done
-PARAGRAPH = "\x04"  # a paragraph end inside a table cell: <br><br> unless it ends the cell
-ANCHOR_MARK = "\x05"  # "\x05<name>\x05" is a same-page anchor, matched to headings at the end
-TOC_MARK = "\x03"  # "\x03<n>\x03" stands for the n-th table of contents until headings are known
+# Markdown renderers give up on deep nesting: markdown-it (the site) drops the text of lists
+# nested 10 deep and of quotes nested 20 deep (its maxNesting of 20 counts a list level twice).
+# Past these depths the converter flattens, so the text still renders.
+MAX_LIST_DEPTH = 8
+MAX_QUOTE_DEPTH = 16
+_NESTING_BUDGET = 18
 
 
 @dataclass(eq=False)
@@ -60,3 +64,20 @@ class ConversionState:
         """Record a warning once per page (codes: ``exporter.warnings``)."""
         if (code, message) not in self.warnings:
             self.warnings.append((code, message))
+
+    def too_deep(self, *, quote: bool = False) -> bool:
+        """Whether one more list (or quote) level would pass what renderers parse; warns once."""
+        lists = self.list_depth + (0 if quote else 1)
+        quotes = self.quote_depth + (1 if quote else 0)
+        if (
+            lists <= MAX_LIST_DEPTH
+            and quotes <= MAX_QUOTE_DEPTH
+            and 2 * lists + quotes <= _NESTING_BUDGET
+        ):
+            return False
+        self.warn(
+            NESTING_FLATTENED,
+            f"lists nested over {MAX_LIST_DEPTH} or quotes over {MAX_QUOTE_DEPTH} levels deep "
+            "were flattened so that Markdown renderers still show their text",
+        )
+        return True

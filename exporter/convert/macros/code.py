@@ -8,7 +8,7 @@ from exporter.convert.macros.registry import Macro, macro
 from exporter.convert.parse import plain_text
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["code", "diagram_source", "language_of", "markdown", "math_block", "math_inline"]
 
@@ -31,7 +31,7 @@ def language_of(name: str | None) -> str:
 
 
 @macro("code", "code-block", "sourcecode", "noformat", "preformatted")
-def code(conv: StorageConverter, m: Macro) -> str:
+def code(conv: Converter, m: Macro) -> str:
     """A fenced block with the macro's language and title; verbatim CDATA body."""
     text = m.plain if m.plain is not None else (plain_text(m.body) if m.body is not None else "")
     text = text.strip("\n").rstrip()
@@ -50,7 +50,7 @@ _DIAGRAM_LANGUAGES = {
 
 
 @macro(*_DIAGRAM_LANGUAGES)
-def diagram_source(conv: StorageConverter, m: Macro) -> str:
+def diagram_source(conv: Converter, m: Macro) -> str:
     """Diagrams-as-code (and raw HTML): the source in a fence renderers can pick up."""
     text = (m.plain or "").strip("\n").rstrip()
     if not text:
@@ -61,14 +61,14 @@ def diagram_source(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("markdown", "md")
-def markdown(conv: StorageConverter, m: Macro) -> str:
+def markdown(conv: Converter, m: Macro) -> str:
     """Confluence's Markdown macro already holds Markdown: kept as written."""
     text = (m.plain or "").strip("\n").rstrip()
     return "\n\n" + text + "\n\n" if text else ""
 
 
 @macro("easy-math-block", "mathblock", "math-block", "latex", "mathjax-block")
-def math_block(conv: StorageConverter, m: Macro) -> str:
+def math_block(conv: Converter, m: Macro) -> str:
     """A formula block in the dialect's math syntax."""
     tex = (m.param("body") or m.plain or "").strip()
     if not tex:
@@ -79,7 +79,7 @@ def math_block(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("eazy-math-inline", "easy-math-inline", "mathinline", "math-inline", "mathjax-inline")
-def math_inline(conv: StorageConverter, m: Macro) -> str:
+def math_inline(conv: Converter, m: Macro) -> str:
     """An inline formula."""
     tex = (m.param("body") or m.plain or "").strip()
     return conv.emit.math(" ".join(tex.split()), block=False) if tex else ""

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.escape import plain_markdown
-from exporter.convert.macros.links import page_ref, unexported
 from exporter.convert.macros.placeholder import not_exported
 from exporter.convert.macros.registry import Macro, element, macro, parse_macro
 from exporter.convert.macros.tables import table_rows
+from exporter.convert.macros.targets import page_ref, unexported
+from exporter.convert.marks import BREAK, PARAGRAPH, TOC_MARK
 from exporter.convert.parse import attr, names, parse_storage, plain_text, tag_of
 from exporter.convert.resolve import PageRef, TreeItem
-from exporter.convert.state import BREAK, PARAGRAPH, TOC_MARK
 from exporter.warnings import INVALID_PARAMETER
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["include", "page_properties", "render_tree", "toc"]
 
@@ -33,7 +33,7 @@ _TITLED = names("tab-pane horizontal-nav-item localtab ui-tab card")
 
 
 @element("ac:layout", "ac:layout-section", "ac:layout-cell")
-def layout(conv: StorageConverter, el: etree._Element) -> str:
+def layout(conv: Converter, el: etree._Element) -> str:
     """Layout sections and cells: their content in reading order, one block each."""
     body = conv.children(el).strip("\n")
     return "\n\n" + body + "\n\n" if body else ""
@@ -44,7 +44,7 @@ def layout(conv: StorageConverter, el: etree._Element) -> str:
     "center", "align", "auibutton-group", "tabs-group", "tab-pane", "horizontal-nav-group",
     "horizontal-nav-item", "localtabgroup", "localtab", "ui-tabs", "ui-tab", "deck", "card",
 )  # fmt: skip
-def container(conv: StorageConverter, m: Macro) -> str:
+def container(conv: Converter, m: Macro) -> str:
     """Macros that only group content (columns, excerpts, tabs): the content, tabs titled."""
     if m.name == "excerpt" and m.flag("hidden"):
         return ""
@@ -60,7 +60,7 @@ def container(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("details", "page-properties")
-def page_properties(conv: StorageConverter, m: Macro) -> str:
+def page_properties(conv: Converter, m: Macro) -> str:
     """Page properties: the table as on the page, and each key/value into front matter."""
     if m.body is None:
         return ""
@@ -78,7 +78,7 @@ def page_properties(conv: StorageConverter, m: Macro) -> str:
     return "\n\n" + conv.children(m.body).strip("\n") + "\n\n"
 
 
-def _cell_value(conv: StorageConverter, cell: etree._Element) -> str:
+def _cell_value(conv: Converter, cell: etree._Element) -> str:
     """A property's value as text: dates, mentions and link texts as the page shows them."""
     state = conv.state
     state.cell += 1
@@ -112,7 +112,7 @@ def _target(m: Macro) -> PageRef | None:
 
 
 @macro("include", "excerpt-include", "include-page")
-def include(conv: StorageConverter, m: Macro) -> str:
+def include(conv: Converter, m: Macro) -> str:
     """The included page's body (or its excerpt) inlined when exported, else a link to it."""
     ref = _target(m)
     if ref is None:
@@ -154,7 +154,7 @@ def _excerpt(root: etree._Element, name: str | None) -> etree._Element | None:
 
 
 @macro("toc", "toc-zone")
-def toc(conv: StorageConverter, m: Macro) -> str:
+def toc(conv: Converter, m: Macro) -> str:
     """A table of contents, filled in from the page's headings once they are all known."""
     low = _int(m.param("minLevel"), 1)
     high = _int(m.param("maxLevel"), 6)
@@ -186,7 +186,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 @macro("children", "pagetree", "children-display")
-def children(conv: StorageConverter, m: Macro) -> str:
+def children(conv: Converter, m: Macro) -> str:
     """The child pages as a nested list of links, from the exported tree.
 
     Roots may be Confluence's aliases ``@self``, ``@parent`` and ``@home``; the resolver maps
@@ -237,7 +237,7 @@ def _ordered(m: Macro, items: tuple[TreeItem, ...]) -> tuple[TreeItem, ...]:
 _LISTS = frozenset({"ul", "ol", "ac:task-list"})
 
 
-def _apart_from_list(conv: StorageConverter, el: etree._Element) -> str:
+def _apart_from_list(conv: Converter, el: etree._Element) -> str:
     """An invisible separator when a list comes right before, so the two lists stay two
     (Markdown joins adjacent lists with the same marker into one)."""
     previous = el.getprevious()
@@ -251,7 +251,7 @@ def _apart_from_list(conv: StorageConverter, el: etree._Element) -> str:
     return conv.emit.comment("") + "\n\n" if is_list else ""
 
 
-def render_tree(conv: StorageConverter, items: tuple[TreeItem, ...]) -> str:
+def render_tree(conv: Converter, items: tuple[TreeItem, ...]) -> str:
     """A nested bulleted list of links."""
     lines = []
     for item in items:
@@ -270,6 +270,6 @@ _DYNAMIC = (
 
 
 @macro(*_DYNAMIC)
-def dynamic(conv: StorageConverter, m: Macro) -> str:
+def dynamic(conv: Converter, m: Macro) -> str:
     """Macros Confluence computes on view: a visible placeholder says what was there."""
     return not_exported(conv, m)

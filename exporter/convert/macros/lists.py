@@ -6,22 +6,22 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from exporter.convert.blocks import finish_inline, too_deep
-from exporter.convert.converter import is_block
+from exporter.convert.blocks import finish_inline
+from exporter.convert.marks import BREAK
+from exporter.convert.nodes import is_block
 from exporter.convert.parse import tag_of
-from exporter.convert.state import BREAK
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["render_list"]
 
 _LISTS = frozenset({"ul", "ol", "ac:task-list"})
 
 
-def render_list(conv: StorageConverter, el: etree._Element, *, ordered: bool) -> str:
+def render_list(conv: Converter, el: etree._Element, *, ordered: bool) -> str:
     """A list; stray nested lists directly inside it attach to the previous item."""
-    if not conv.state.cell and too_deep(conv):
+    if not conv.state.cell and conv.state.too_deep():
         return _flattened(conv, el)
     number = _start(el) if ordered else 1
     items: list[str] = []
@@ -57,7 +57,7 @@ def render_list(conv: StorageConverter, el: etree._Element, *, ordered: bool) ->
     return edge + text + edge
 
 
-def _flattened(conv: StorageConverter, el: etree._Element) -> str:
+def _flattened(conv: Converter, el: etree._Element) -> str:
     """A list too deep to nest further: each item a paragraph led by a dash, at this level."""
     paragraphs = []
     for child in el:
@@ -77,7 +77,7 @@ def _start(el: etree._Element) -> int:
         return 1
 
 
-def item_body(conv: StorageConverter, li: etree._Element) -> str:
+def item_body(conv: Converter, li: etree._Element) -> str:
     """An item's Markdown: tight (no blank line) when it is one paragraph plus sub-lists."""
     state = conv.state
     kids = [k for k in li if isinstance(k.tag, str)]

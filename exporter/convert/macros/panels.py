@@ -6,17 +6,16 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from exporter.convert.blocks import too_deep
 from exporter.convert.macros.registry import Macro, element, macro
 from exporter.convert.parse import attr, plain_text, tag_of
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["adf_extension", "expand", "panel"]
 
 
-def callout(conv: StorageConverter, kind: str, title: str | None, body_el: etree._Element | None,
+def callout(conv: Converter, kind: str, title: str | None, body_el: etree._Element | None,
             fold: bool | None = None) -> str:  # fmt: skip
     """Render a body as a callout of a Confluence panel kind."""
     state = conv.state
@@ -31,20 +30,20 @@ def callout(conv: StorageConverter, kind: str, title: str | None, body_el: etree
     if state.cell:
         text = " ".join(part for part in (f"**{title}**" if title else "", body) if part)
         return f" {text} "
-    if too_deep(conv, quote=True) and not conv.state.cell:
+    if conv.state.too_deep(quote=True) and not conv.state.cell:
         heading = f"**{title}**" if title else ""
         return "\n\n" + "\n\n".join(part for part in (heading, body) if part) + "\n\n"
     return "\n\n" + conv.emit.callout(kind, title, body, fold, nested) + "\n\n"
 
 
 @macro("info", "note", "tip", "warning")
-def panel(conv: StorageConverter, m: Macro) -> str:
+def panel(conv: Converter, m: Macro) -> str:
     """info→note/info, tip→tip, note→warning, warning→caution/danger (ecosystem.md B1)."""
     return callout(conv, m.name, m.param("title"), m.body)
 
 
 @macro("panel")
-def custom_panel(conv: StorageConverter, m: Macro) -> str:
+def custom_panel(conv: Converter, m: Macro) -> str:
     """A generic panel: a neutral callout, titled, its icon text kept in the title."""
     title = m.param("title")
     icon = m.param("panelIconText")
@@ -54,13 +53,13 @@ def custom_panel(conv: StorageConverter, m: Macro) -> str:
 
 
 @macro("success", "error")
-def status_panel(conv: StorageConverter, m: Macro) -> str:
+def status_panel(conv: Converter, m: Macro) -> str:
     """Panels some apps store as macros named after the newer editor's panel types."""
     return callout(conv, m.name, m.param("title"), m.body)
 
 
 @macro("expand", "ui-expand")
-def expand(conv: StorageConverter, m: Macro) -> str:
+def expand(conv: Converter, m: Macro) -> str:
     """A collapsible section; Confluence's default title when none was given."""
     title = m.param("title") or "Click here to expand..."
     state = conv.state
@@ -71,7 +70,7 @@ def expand(conv: StorageConverter, m: Macro) -> str:
 
 
 @element("ac:adf-extension")
-def adf_extension(conv: StorageConverter, el: etree._Element) -> str:
+def adf_extension(conv: Converter, el: etree._Element) -> str:
     """Render the ADF node from its content; its fallback only when the node is unknown."""
     node = _first(el, "ac:adf-node")
     if node is not None:
@@ -84,7 +83,7 @@ def adf_extension(conv: StorageConverter, el: etree._Element) -> str:
     return ""
 
 
-def adf_node(conv: StorageConverter, node: etree._Element) -> str | None:
+def adf_node(conv: Converter, node: etree._Element) -> str | None:
     """Markdown for a known ADF node type; None when the type is unknown."""
     kind = attr(node, "type") or ""
     attrs = _attributes(node)

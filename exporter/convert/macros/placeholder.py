@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from exporter.convert.macros.registry import Macro
-from exporter.warnings import MACRO_NOT_EXPORTED
+from exporter.convert.nodes import is_block
+from exporter.warnings import MACRO_NOT_EXPORTED, UNKNOWN_MACRO
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
-__all__ = ["DISPLAY_NAMES", "display_name", "not_exported", "placeholder"]
+__all__ = ["DISPLAY_NAMES", "display_name", "not_exported", "placeholder", "unknown_macro"]
 
 # Names as Confluence's macro browser shows them.
 DISPLAY_NAMES = {
@@ -48,7 +49,7 @@ def display_name(name: str) -> str:
     return DISPLAY_NAMES.get(name) or f"{name or '?'} macro"
 
 
-def placeholder(conv: StorageConverter, label: str, why: str, *, inline: bool = False) -> str:
+def placeholder(conv: Converter, label: str, why: str, *, inline: bool = False) -> str:
     """``<label>: not exported`` as a callout (emphasis inline or in a cell), ``why`` as its body.
 
     No link to the page in Confluence: links into the export stay relative (the page's
@@ -62,10 +63,35 @@ def placeholder(conv: StorageConverter, label: str, why: str, *, inline: bool = 
     return "\n\n" + conv.emit.callout("info", head, body, None, nested) + "\n\n"
 
 
-def not_exported(conv: StorageConverter, m: Macro) -> str:
+def not_exported(conv: Converter, m: Macro) -> str:
     """A macro Confluence computes when the page is viewed: a placeholder and a warning."""
     label = display_name(m.name)
     conv.state.warn(MACRO_NOT_EXPORTED, f"macro '{m.name}' ({label}) not exported: Confluence "
                     "computes it on view")  # fmt: skip
     why = "Confluence computes this content when the page is viewed; open the page there to see it."
     return placeholder(conv, label, why)
+
+
+def unknown_macro(conv: Converter, m: Macro) -> str:
+    """An unknown macro: its body kept under a comment naming it, a warning recorded; one with
+    nothing to keep leaves a visible placeholder instead."""
+    name = m.name or "?"
+    conv.state.warn(UNKNOWN_MACRO, f"unknown macro '{name}'")
+    note = conv.emit.comment(f"confluence macro: {name}")
+    plain = (m.plain or "").strip("\n")
+    why = "The exporter has no rendering for this macro."
+    if not is_block(m.el) or conv.state.cell:
+        if m.body is not None:
+            inner = conv.inline(m.body)
+        else:
+            inner = conv.code_span(" ".join(plain.split())) if plain.strip() else ""
+        if not inner.strip():
+            return placeholder(conv, display_name(name), why, inline=True)
+        return f"{note} {inner}".rstrip()
+    if m.body is not None:
+        body = conv.children(m.body).strip("\n")
+        if body:
+            return f"\n\n{note}\n\n{body}\n\n"
+    elif plain.strip():
+        return f"\n\n{note}\n\n" + conv.emit.code_block(plain, "") + "\n\n"
+    return placeholder(conv, display_name(name), why)

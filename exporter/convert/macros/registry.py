@@ -2,7 +2,9 @@
 
 ``@macro("info", "note")`` registers a handler for ``ac:structured-macro`` (and legacy
 ``ac:macro``) by ``ac:name``; ``@element("ac:link")`` one for a storage element. Handlers get the
-converter and return Markdown.
+converter (typed as :class:`~exporter.convert.protocol.Converter`) and return Markdown. The
+registry is a leaf: the macro modules fill it when ``exporter.convert.macros`` is imported, and
+:mod:`exporter.convert.macros.dispatch` routes a macro element to its handler.
 """
 
 from __future__ import annotations
@@ -14,15 +16,14 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.parse import attr, plain_text, tag_of
-from exporter.warnings import UNKNOWN_MACRO
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["ELEMENTS", "MACROS", "Macro", "element", "macro", "parse_macro"]
 
-ElementHandler = Callable[["StorageConverter", etree._Element], str]
-MacroHandler = Callable[["StorageConverter", "Macro"], str]
+ElementHandler = Callable[["Converter", etree._Element], str]
+MacroHandler = Callable[["Converter", "Macro"], str]
 
 ELEMENTS: dict[str, ElementHandler] = {}
 MACROS: dict[str, MacroHandler] = {}
@@ -90,47 +91,3 @@ def parse_macro(el: etree._Element) -> Macro:
             plain = child.text or ""
     name = (attr(el, "ac:name") or "").strip().lower()
     return Macro(name=name, el=el, params=params, body=body, plain=plain)
-
-
-@element("ac:structured-macro", "ac:macro")
-def structured_macro(conv: StorageConverter, el: etree._Element) -> str:
-    """Dispatch a macro to its handler, or keep an unknown macro's body with its name."""
-    m = parse_macro(el)
-    handler = MACROS.get(m.name)
-    if handler is None:
-        return unknown_macro(conv, m)
-    return handler(conv, m)
-
-
-@element("ac:*")
-def unknown_element(conv: StorageConverter, el: etree._Element) -> str:
-    """A storage element we do not know: its content, never its tag."""
-    return conv.children(el)
-
-
-def unknown_macro(conv: StorageConverter, m: Macro) -> str:
-    """An unknown macro: its body kept under a comment naming it, a warning recorded; one with
-    nothing to keep leaves a visible placeholder instead."""
-    from exporter.convert.converter import is_block
-    from exporter.convert.macros.placeholder import display_name, placeholder
-
-    name = m.name or "?"
-    conv.state.warn(UNKNOWN_MACRO, f"unknown macro '{name}'")
-    note = conv.emit.comment(f"confluence macro: {name}")
-    plain = (m.plain or "").strip("\n")
-    why = "The exporter has no rendering for this macro."
-    if not is_block(m.el) or conv.state.cell:
-        if m.body is not None:
-            inner = conv.inline(m.body)
-        else:
-            inner = conv.code_span(" ".join(plain.split())) if plain.strip() else ""
-        if not inner.strip():
-            return placeholder(conv, display_name(name), why, inline=True)
-        return f"{note} {inner}".rstrip()
-    if m.body is not None:
-        body = conv.children(m.body).strip("\n")
-        if body:
-            return f"\n\n{note}\n\n{body}\n\n"
-    elif plain.strip():
-        return f"\n\n{note}\n\n" + conv.emit.code_block(plain, "") + "\n\n"
-    return placeholder(conv, display_name(name), why)

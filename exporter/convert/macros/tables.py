@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from exporter.convert.blocks import finish_inline
+from exporter.convert.marks import BREAK, PARAGRAPH
 from exporter.convert.parse import attr, names, tag_of
-from exporter.convert.state import BREAK, PARAGRAPH
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["render_table", "table_rows"]
 
@@ -83,7 +83,7 @@ def _pipe_friendly(rows: list[tuple[str, etree._Element]]) -> bool:
     return True
 
 
-def render_table(conv: StorageConverter, el: etree._Element) -> str:
+def render_table(conv: Converter, el: etree._Element) -> str:
     """A pipe table when representable, else an HTML table."""
     rows = table_rows(el)
     if not rows:
@@ -111,7 +111,7 @@ _BLOCK_START = re.compile(r"(?:[-+*]\s|#{1,6}\s|\d{1,9}[.)]\s|>|(?:-{3,}|_{3,}|\
 _PARAGRAPHS = re.compile(PARAGRAPH + r"\s*")
 
 
-def _pipe_cell(conv: StorageConverter, cell: etree._Element, header: bool) -> str:
+def _pipe_cell(conv: Converter, cell: etree._Element, header: bool) -> str:
     text = finish_inline(conv.children(cell))
     text = _PARAGRAPHS.sub("<br><br>" if not conv.emit.mdx else "<br /><br />", text)
     text = text.replace(BREAK, "").replace("\n", " ").strip()
@@ -120,7 +120,7 @@ def _pipe_cell(conv: StorageConverter, cell: etree._Element, header: bool) -> st
     return text
 
 
-def _pipe_table(conv: StorageConverter, rows: list[tuple[str, etree._Element]]) -> str:
+def _pipe_table(conv: Converter, rows: list[tuple[str, etree._Element]]) -> str:
     state = conv.state
     state.cell += 1
     emit = conv.emit
@@ -149,7 +149,7 @@ def _pipe_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _html_table(conv: StorageConverter, el: etree._Element, rows: list[tuple[str, etree._Element]]) -> str:  # fmt: skip
+def _html_table(conv: Converter, el: etree._Element, rows: list[tuple[str, etree._Element]]) -> str:  # fmt: skip
     emit = conv.emit
     extra = emit.html_markdown_attr(cell=False)
     cell_extra = emit.html_markdown_attr(cell=True)

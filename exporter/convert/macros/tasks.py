@@ -11,7 +11,7 @@ from exporter.convert.macros.registry import Macro, element, macro
 from exporter.convert.parse import attr, tag_of
 
 if TYPE_CHECKING:
-    from exporter.convert.converter import StorageConverter
+    from exporter.convert.protocol import Converter
 
 __all__ = ["EMOTICONS", "emoticon", "status", "task_list"]
 
@@ -26,7 +26,7 @@ EMOTICONS = {
 
 
 @element("ac:task-list")
-def task_list(conv: StorageConverter, el: etree._Element) -> str:
+def task_list(conv: Converter, el: etree._Element) -> str:
     """A checklist, nested lists indented under their task."""
     items = [task(conv, child) for child in el if tag_of(child) == "ac:task"]
     items = [item for item in items if item]
@@ -38,7 +38,7 @@ def task_list(conv: StorageConverter, el: etree._Element) -> str:
 
 
 @element("ac:task")
-def task(conv: StorageConverter, el: etree._Element) -> str:
+def task(conv: Converter, el: etree._Element) -> str:
     """One task: ``- [ ]``/``- [x]``, its body inline, nested task lists below."""
     done = False
     body = ""
@@ -62,7 +62,7 @@ def task(conv: StorageConverter, el: etree._Element) -> str:
 
 
 @macro("status")
-def status(conv: StorageConverter, m: Macro) -> str:
+def status(conv: Converter, m: Macro) -> str:
     """A status lozenge: its colour as a coloured circle, its title as inline code."""
     colour = m.param("colour") or m.param("color")
     title = m.param("title") or colour or ""
@@ -75,7 +75,7 @@ _CODEPOINTS = re.compile(r"[0-9a-fA-F]{4,6}(?:-[0-9a-fA-F]{4,6})*")
 
 
 @element("ac:emoticon")
-def emoticon(conv: StorageConverter, el: etree._Element) -> str:
+def emoticon(conv: Converter, el: etree._Element) -> str:
     """The emoji the page shows: its Unicode fallback, its code points, else its name.
 
     A site's custom emoji has a UUID ``ac:emoji-id``, a ``:shortname:`` fallback and a generic
@@ -99,19 +99,19 @@ def emoticon(conv: StorageConverter, el: etree._Element) -> str:
 
 
 @element("ac:placeholder", "ac:task-id", "ac:task-uuid", "ac:parameter", "ac:adf-fallback")
-def dropped(conv: StorageConverter, el: etree._Element) -> str:
+def dropped(conv: Converter, el: etree._Element) -> str:
     """Instructional template text and bookkeeping elements show nothing."""
     return ""
 
 
 @element("ac:inline-comment-marker", "ac:link-body", "ac:adf-content")
-def unwrapped(conv: StorageConverter, el: etree._Element) -> str:
+def unwrapped(conv: Converter, el: etree._Element) -> str:
     """Wrappers whose content is the point: the content, in place."""
     return conv.children(el)
 
 
 @macro("mention")
-def mention(conv: StorageConverter, m: Macro) -> str:
+def mention(conv: Converter, m: Macro) -> str:
     """A mention macro (some apps): ``@Display Name``."""
     holder = m.params.get("user", m.params.get(""))
     if holder is None:
