@@ -240,6 +240,11 @@ def _print_summary(summary: Any, state: Context, summary_json: Path | None) -> N
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the run summary as JSON.",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="One git commit per Confluence page version (output.history: git; docs/history.md).",
+)
 @global_options
 @click.pass_obj
 def export_command(
@@ -252,6 +257,7 @@ def export_command(
     dry_run: bool,
     allow_deletions: bool,
     summary_json: Path | None,
+    history: bool,
 ) -> None:
     """Export the configured spaces (incremental unless --full)."""
     from exporter.config.settings import require_selection, require_settings
@@ -260,7 +266,8 @@ def export_command(
     from exporter.run.pipeline import export
 
     _setup(state)
-    config = _load_config(state, {"output.dir": out, "output.format": fmt, "output.flavor": flavor})
+    overrides = {"output.dir": out, "output.format": fmt, "output.flavor": flavor}
+    config = _load_config(state, {**overrides, "output.history": "git" if history else None})
     require_settings(config, "export")
     require_selection(config, spaces)
     out_dir = Path(out or config.output.dir)

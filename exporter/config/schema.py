@@ -8,6 +8,7 @@ into the frozen ``Config`` dataclasses (so this module needs nothing from it).
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import ipaddress
 import os
@@ -25,6 +26,7 @@ __all__ = [
     "Bool",
     "Choice",
     "ChoiceList",
+    "Day",
     "Expanded",
     "Field",
     "Float",
@@ -278,6 +280,22 @@ class ChoiceList(StrList):
         return INVALID if wrong else items
 
 
+class Day(Field):
+    """A calendar day, ``2024-01-01`` (YAML reads it as a date; a string is parsed)."""
+
+    expected = "a date (YYYY-MM-DD)"
+
+    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
+        if value is None or (isinstance(value, Expanded) and not value):
+            return None
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            return self.fail(value, path, problems)
+
+
 class PathField(Field):
     """A filesystem path; ``~`` is expanded and relative paths in a file follow the file."""
 
@@ -413,7 +431,11 @@ SCHEMA = Section(
                 "reconcile_days": Int(minimum=0),
                 "max_delete_share": Share(),
                 "allow_deletions": Bool(),
+                "history": _literal("off", "git"),
             }
+        ),
+        "history": Section(
+            {"since": Day(), "max_versions": Int(minimum=1), "authors": PathField()}
         ),
         "api": Section(
             {

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -38,6 +39,7 @@ __all__ = [
     "AuthConfig",
     "Config",
     "Endpoints",
+    "HistoryConfig",
     "OutputConfig",
     "SpaceSelection",
     "config_summary",
@@ -109,6 +111,14 @@ class OutputConfig:
     # all of them, whatever the share) refuses unless deletions are allowed.
     max_delete_share: float = 0.5
     allow_deletions: bool = False
+    history: Literal["off", "git"] = "off"  # git: one commit per page version (docs/history.md)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    since: date | None = None  # a first import skips versions made before this day
+    max_versions: int | None = None  # a first import keeps only each page's last N versions
+    authors: Path | None = None  # authors.yaml: account id -> "Name <email>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +140,7 @@ class Config:
     space_types: tuple[str, ...] = DEFAULT_SPACE_TYPES
     output: OutputConfig = field(default_factory=OutputConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
     source: Path | None = None  # the file it was loaded from
 
     @property
@@ -307,6 +318,7 @@ def _build(values: dict[str, Any], source: Path | None) -> Config:
         space_types=tuple(values.get("space_types") or DEFAULT_SPACE_TYPES),
         output=OutputConfig(**output),
         api=ApiConfig(**api),
+        history=HistoryConfig(**_given(values.get("history"))),
         source=source,
     )
 
@@ -375,7 +387,7 @@ def config_summary(config: Config) -> dict[str, Any]:
             return {name: plain(getattr(value, name), name) for name in value.__dataclass_fields__}
         if isinstance(value, tuple | list):
             return [plain(v, key) for v in value]
-        if isinstance(value, Path):
+        if isinstance(value, Path | date):
             return str(value)
         if isinstance(value, str):
             if value and _SECRET_KEY.search(key):

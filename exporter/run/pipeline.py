@@ -149,6 +149,8 @@ class Run:
         # changes every file, so only it makes a dry run list every page as a change.
         self.options_changed = bool(self.state.options) and self.state.options != self.options
         self.rerender_all = full or self.options_changed
+        self.history: Any = None  # exporter.history.run.History with output.history: git
+        self.history_args: tuple[Any, ...] = ()
 
     async def run(self, connection: Any) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
@@ -171,6 +173,8 @@ class Run:
                 finally:
                     if not refused:
                         self.state.save()
+                if self.history is not None:  # after the manifest, which it commits
+                    self.history.commit(*self.history_args)
         pages = self.state.pages.values()
         self.summary.warning_list = sort_warnings(w for r in pages if r.path for w in r.warnings)
         self.summary.warnings = len(self.summary.warning_list)
@@ -218,7 +222,11 @@ class Run:
             )
             if not self.dry_run:
                 self.state.users.update(users)
-            await Render(self, client, scans, site_url, users).execute()
+            render = Render(self, client, scans, site_url, users)
+            await render.execute()
+            if self.config.output.history == "git" and not self.dry_run:
+                self.history = _history(self, site_url, render)
+                await self.history.gather(client, walker, self.history_args[2])
             if not self.dry_run:
                 for scan in scans:
                     self.scanner.finish_space(scan)
@@ -311,6 +319,29 @@ class Run:
             self.summary.attachments_failed += 1
         else:
             self.summary.pages_failed += 1
+
+
+def _history(run: Run, site_url: str, render: Render) -> Any:
+    """The history step of this run and what its commit needs (the writer, the tree, pages)."""
+    from datetime import UTC, datetime
+
+    from exporter.history.run import Exported, History, HistorySettings
+
+    h = run.config.history
+    settings = HistorySettings(since=h.since, max_versions=h.max_versions, authors=h.authors)
+    started = datetime.now(UTC).replace(microsecond=0)
+    pages = [
+        Exported(
+            rec.to_page(),
+            rec.path,
+            run.state.get_body(rec.id, rec.version),
+            tuple(a.filename for a in rec.attachments),
+        )
+        for rec in run.state.pages.values()
+        if rec.path and rec.kind == "page"
+    ]
+    run.history_args = (render.writer, render.tree, pages)
+    return History(run.out, run.state.dir, settings, site_url=site_url, started=started)
 
 
 def _recorded_home(state: State, key: str) -> str | None:
