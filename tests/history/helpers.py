@@ -103,7 +103,8 @@ def expected_versions(sb: SandboxHandle) -> dict[str, list[tuple[str, str, str]]
             title = v.title or record.title
             subject = v.message or f"{'Create' if v.number == 1 else 'Edit'} {title}"
             name = store.users[v.author_id].display_name
-            rows.append((name, v.created_at.isoformat().replace("+00:00", "+00:00"), subject))
+            when = v.created_at.replace(microsecond=0).isoformat()  # git keeps whole seconds
+            rows.append((name, when, subject))
         found[record.id] = rows
     return found
 
