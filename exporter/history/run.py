@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -60,7 +60,6 @@ class Exported:
 
     page: Page
     path: str
-    body: str | None = None
     attachments: tuple[str, ...] = ()  # its attachments' names, as recorded
 
 
@@ -94,6 +93,7 @@ class History:
         self.repo = Repo(out)
         self.cache = VersionCache(state_dir)
         self.names: dict[str, str] = {}
+        self.authors = Authors.load(settings.authors, {})  # a bad file stops the run at once
         self.report = HistoryReport()
         state_rel = state_dir.resolve().relative_to(self.repo.root).as_posix()
         self.record_path = f"{state_rel}/{RECORD_NAME}"
@@ -108,9 +108,14 @@ class History:
     # ---- reading -------------------------------------------------------------------------
 
     async def gather(
-        self, client: ConfluenceClient, walker: Walker, pages: Sequence[Exported]
+        self,
+        client: ConfluenceClient,
+        walker: Walker,
+        pages: Sequence[Exported],
+        bodies: Callable[[str, int], str | None],
     ) -> None:
-        """Read and cache the versions each page gained since the tip's record."""
+        """Read and cache the versions each page gained since the tip's record; ``bodies``
+        gives the export's body of a page at its current version (no request for those)."""
         first = self.committed(self.repo.tip())
         done = first or {}
         window = asyncio.Semaphore(PAGES_IN_FLIGHT)
@@ -135,9 +140,10 @@ class History:
                     keep=self.settings.max_versions if fresh else None,
                 )
                 current = [v for v in found if v.number == page.version]
-                if current and item.body is not None:  # the export's body: no request
+                body = bodies(page.id, page.version) if current else None
+                if current and body is not None:  # the export's body: no request
                     found = [v for v in found if v.number != page.version]
-                    found.append(_with_body(current[0], item.body, page.title))
+                    found.append(_with_body(current[0], body, page.title))
                 found = await fetch_bodies(client, found)
             self.report.versions_read += len(found)
             self.cache.save(page.id, [*cached, *found], page.version)
@@ -161,7 +167,7 @@ class History:
         tip = repo.tip()
         record = self.committed(tip)
         render = _history_writer(writer, tree)
-        authors = Authors.load(self.settings.authors, self.names)
+        authors = Authors(self.names, self.authors.mapping)
         bot = Ident(*EXPORTER, self.started)
         exported = {p.page.id: p for p in pages}
         for each in pages:  # every page's names, as recorded: the same claims in every run

@@ -186,8 +186,10 @@ class Run:
 
         options = dict(self.client_options)
         batch = options.pop("batch", None)
-        client = open_client(connection, self.config, **options)
         site_url = (connection.site_url or self.config.site_endpoint or "").rstrip("/")
+        if self.config.output.history == "git" and not self.dry_run:
+            self.history = _history(self, site_url)  # a bad repository or authors file: now
+        client = open_client(connection, self.config, **options)
         try:
             access = await preflight(client, connection, attachments=self.mode != "none")
             walker = Walker(
@@ -224,9 +226,9 @@ class Run:
                 self.state.users.update(users)
             render = Render(self, client, scans, site_url, users)
             await render.execute()
-            if self.config.output.history == "git" and not self.dry_run:
-                self.history = _history(self, site_url, render)
-                await self.history.gather(client, walker, self.history_args[2])
+            if self.history is not None:
+                self.history_args = (render.writer, render.tree, _exported(self.state))
+                await self.history.gather(client, walker, self.history_args[2], self.state.get_body)
             if not self.dry_run:
                 for scan in scans:
                     self.scanner.finish_space(scan)
@@ -321,27 +323,27 @@ class Run:
             self.summary.pages_failed += 1
 
 
-def _history(run: Run, site_url: str, render: Render) -> Any:
-    """The history step of this run and what its commit needs (the writer, the tree, pages)."""
+def _history(run: Run, site_url: str) -> Any:
+    """The run's history step (``output.history: git``; exporter.history.run)."""
     from datetime import UTC, datetime
 
-    from exporter.history.run import Exported, History, HistorySettings
+    from exporter.history.run import History, HistorySettings
 
     h = run.config.history
     settings = HistorySettings(since=h.since, max_versions=h.max_versions, authors=h.authors)
     started = datetime.now(UTC).replace(microsecond=0)
-    pages = [
-        Exported(
-            rec.to_page(),
-            rec.path,
-            run.state.get_body(rec.id, rec.version),
-            tuple(a.filename for a in rec.attachments),
-        )
-        for rec in run.state.pages.values()
+    return History(run.out, run.state.dir, settings, site_url=site_url, started=started)
+
+
+def _exported(state: State) -> list[Any]:
+    """Every exported page as its record has it, for the history step."""
+    from exporter.history.run import Exported
+
+    return [
+        Exported(rec.to_page(), rec.path, tuple(a.filename for a in rec.attachments))
+        for rec in state.pages.values()
         if rec.path and rec.kind == "page"
     ]
-    run.history_args = (render.writer, render.tree, pages)
-    return History(run.out, run.state.dir, settings, site_url=site_url, started=started)
 
 
 def _recorded_home(state: State, key: str) -> str | None:
