@@ -173,10 +173,13 @@ class Url(Str):
 class Int(Field):
     expected = "an integer"
 
-    def __init__(self, minimum: int = 0) -> None:
+    def __init__(self, minimum: int = 0, nullable: bool = False) -> None:
         self.minimum = minimum
+        self.nullable = nullable
 
     def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
+        if self.nullable and (value is None or (isinstance(value, Expanded) and not value)):
+            return None
         if isinstance(value, Expanded) and re.fullmatch(r"\s*-?\d+\s*", value):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -435,7 +438,7 @@ SCHEMA = Section(
             }
         ),
         "history": Section(
-            {"since": Day(), "max_versions": Int(minimum=1), "authors": PathField()}
+            {"since": Day(), "max_versions": Int(minimum=1, nullable=True), "authors": PathField()}
         ),
         "api": Section(
             {

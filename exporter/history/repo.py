@@ -20,7 +20,7 @@ from typing import Any
 from exporter.errors import OutputError
 from exporter.history.fastimport import Ident
 
-__all__ = ["Repo"]
+__all__ = ["Repo", "head_of", "unpushed"]
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +136,19 @@ class Repo:
         ``out`` when the branch is the one checked out (the working tree already matches)."""
         self.git("update-ref", self.branch, new, old or "0" * 40)
         self.git("reset", "-q", new, "--", self.prefix or ".")
+
+
+def head_of(workspace: Path) -> str:
+    """The HEAD commit of the repository at ``workspace`` ("" before the first)."""
+    done = Repo._run(["rev-parse", "-q", "--verify", "HEAD"], workspace, check=False)
+    return done.stdout.strip()
+
+
+def unpushed(workspace: Path, ref: str) -> bool:
+    """Whether HEAD has commits that ``origin``'s copy of branch ``ref`` lacks (the commits a
+    history export made, for the Action to push)."""
+    upstream = f"refs/remotes/origin/{ref.removeprefix('refs/heads/')}"
+    if Repo._run(["rev-parse", "-q", "--verify", upstream], workspace, check=False).returncode:
+        return bool(head_of(workspace))
+    count = Repo._run(["rev-list", "--count", f"{upstream}..HEAD"], workspace, check=False)
+    return count.stdout.strip() not in ("", "0")
