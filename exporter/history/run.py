@@ -158,6 +158,7 @@ class History:
             raise
         authors = {v.author_id for pid in self.cache.page_ids() for v in self.cache.load(pid)[0]}
         self.names = dict(await walker.fetch_users(a for a in authors if a))
+        log.info("History: read %d version(s)", self.report.versions_read)
 
     # ---- writing -------------------------------------------------------------------------
 
