@@ -27,6 +27,7 @@ __all__ = [
     "EXPORTER",
     "NOREPLY_DOMAIN",
     "Authors",
+    "change_message",
     "commit_message",
     "parse_instant",
     "render_version",
@@ -112,6 +113,15 @@ def commit_message(version: PageVersion, site_url: str) -> str:
     if version.minor_edit:
         trailers.append("Confluence-Minor-Edit: true")
     return f"{subject}\n\n" + "\n".join(trailers) + "\n"
+
+
+def change_message(page_id: str, title: str, old: str, new: str | None) -> str:
+    """The message of a page's move (``new`` its path now) or deletion (``new`` None)."""
+    if new is None:
+        head, what, change = f"Delete {title}", f"{old} is gone from Confluence.", "delete"
+    else:
+        head, what, change = f"Move {title}", f"{old} -> {new}", "move"
+    return f"{head}\n\n{what}\n\nConfluence-Page-Id: {page_id}\nConfluence-Change: {change}\n"
 
 
 def render_version(writer: DocsWriter, page: Page, version: PageVersion) -> bytes:

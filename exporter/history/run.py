@@ -4,9 +4,9 @@
 after the one the branch's tip records, caching each page's as soon as they are read; a run
 cut off by the points budget (``RateLimited``, exit 75) keeps them, and the next run reads the
 rest. ``commit`` (after the manifest is saved) writes every cached version as a commit, oldest
-first across pages, then one housekeeping commit for everything else the export changed
-(moves, deletions, attachments, nav files, the state folder), so the branch's tree is the
-export byte for byte. The branch moves once, at the end, from the tip it started from.
+first across pages, then a commit per page moved or deleted since, then one housekeeping
+commit for everything else the export changed (attachments, nav and index files, the state
+folder), so the branch's tree is the export byte for byte. The branch moves once, at the end, from the tip it started from.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from exporter.history.cache import VersionCache
 from exporter.history.commits import (
     EXPORTER,
     Authors,
+    change_message,
     commit_message,
     parse_instant,
     render_version,
@@ -40,7 +41,7 @@ __all__ = ["RECORD_NAME", "Exported", "History", "HistoryReport", "HistorySettin
 
 log = logging.getLogger(__name__)
 
-RECORD_NAME = "history.json"  # in the state folder: the version of each page the tip holds
+RECORD_NAME = "history.json"  # in the state folder: each page's version, path, title at the tip
 SCRATCH_REF = "refs/confluence-export/history"
 PAGES_IN_FLIGHT = 8
 
@@ -69,6 +70,7 @@ class HistoryReport:
 
     versions_read: int = 0
     version_commits: int = 0
+    change_commits: int = 0  # moves and deletions
     housekeeping: bool = False
     tip: str | None = None
 
@@ -200,7 +202,8 @@ class History:
                             meta,
                         )
                     )
-            self._write_record({p.page.id: p.page.version for p in pages})
+            old_paths, old_titles = self._recorded(tip)
+            self._write_record(pages)
             entries.sort(key=lambda e: e[:4])
             clear_docs = record is None and repo.has_path(tip, f"{repo.prefix}docs")
             for when, _key, pid, _number, mark, version in entries:
@@ -209,11 +212,23 @@ class History:
                 changes.append(Change("M", repo.prefix + exported[pid].path, mark))
                 author = authors.ident(version.author_id, when)
                 writer_.commit(author, bot, commit_message(version, self.site_url), changes)
+            for pid, old_path in sorted(old_paths.items()):  # moves and deletions, one each
+                item = exported.get(pid)
+                if item is not None and item.path == old_path:
+                    continue
+                changes = [Change("D", repo.prefix + old_path)]
+                if item is not None:
+                    blob = writer_.blob((self.out / item.path).read_bytes())
+                    changes.append(Change("M", repo.prefix + item.path, blob))
+                title = item.page.title if item else old_titles.get(pid, pid)
+                new_path = item.path if item else None
+                writer_.commit(bot, bot, change_message(pid, title, old_path, new_path), changes)
+                report.change_commits += 1
             final = repo.final_tree(tip, force=[self.record_path])
         except BaseException:
             writer_.abort()
             raise
-        if entries:
+        if entries or report.change_commits:
             last = writer_.close()
         else:
             writer_.abort()
@@ -230,15 +245,34 @@ class History:
         self.cache.clear()
         report.tip = head
         log.info(
-            "History: %d version commit(s)%s on %s",
+            "History: %d version commit(s), %d move(s) and deletion(s)%s on %s",
             report.version_commits,
+            report.change_commits,
             " and a housekeeping commit" if report.housekeeping else "",
             repo.branch.removeprefix("refs/heads/"),
         )
         return report
 
-    def _write_record(self, pages: dict[str, int]) -> None:
-        data: dict[str, Any] = {"format": 1, "pages": dict(sorted(pages.items()))}
+    def _recorded(self, tip: str | None) -> tuple[dict[str, str], dict[str, str]]:
+        """Path and title of each page as the tip's record has them (none before a history)."""
+        data = self.repo.read_json(tip, self.record_path)
+        if not isinstance(data, dict):
+            return {}, {}
+        paths, titles = data.get("paths"), data.get("titles")
+        paths = paths if isinstance(paths, dict) else {}
+        titles = titles if isinstance(titles, dict) else {}
+        return {str(k): str(v) for k, v in paths.items()}, {
+            str(k): str(v) for k, v in titles.items()
+        }
+
+    def _write_record(self, pages: Sequence[Exported]) -> None:
+        order = sorted(pages, key=lambda p: p.page.id)
+        data: dict[str, Any] = {
+            "format": 1,
+            "pages": {p.page.id: p.page.version for p in order},
+            "paths": {p.page.id: p.path for p in order},
+            "titles": {p.page.id: p.page.title for p in order},
+        }
         path = self.state_dir / RECORD_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

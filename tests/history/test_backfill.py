@@ -56,7 +56,7 @@ def test_git_log_of_each_page_is_its_confluence_version_list_in_order(
     backfilled: tuple[SandboxHandle, Path],
 ) -> None:
     sb, repo = backfilled
-    commits = [c for c in log(repo) if c.page_id]
+    commits = [c for c in log(repo) if c.version is not None]
     got: dict[str, list[tuple[str, str, str]]] = {}
     for c in commits:
         got.setdefault(c.page_id, []).append((c.author, c.date, c.subject))
@@ -70,7 +70,7 @@ def test_version_commits_are_chronological_across_pages_then_one_housekeeping_co
 ) -> None:
     _, repo = backfilled
     commits = log(repo)
-    dates = [c.date for c in commits if c.page_id]
+    dates = [c.date for c in commits if c.version is not None]
     assert dates == sorted(dates) and len(dates) == 12
     assert [c.page_id for c in commits].count("") == 1 and commits[-1].page_id == ""
     assert {c.committer for c in commits} == {"confluence-export"}
@@ -81,7 +81,7 @@ def test_each_version_commit_changes_only_its_page_file(
 ) -> None:
     _, repo = backfilled
     for c in log(repo):
-        if c.page_id:
+        if c.version is not None:
             (path,) = files_of(repo, c.sha)
             text = git(repo, "show", f"{c.sha}:{path}")
             assert f'confluence_id: "{c.page_id}"' in text

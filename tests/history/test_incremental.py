@@ -65,13 +65,13 @@ def test_ten_edits_by_three_authors_add_exactly_ten_commits_and_one_housekeeping
     export(config)
     new = log(repo)[len(before) :]
     assert [c.sha for c in log(repo)[: len(before)]] == [c.sha for c in before]
-    pages = [c for c in new if c.page_id]
+    pages = [c for c in new if c.version is not None]
     assert len(pages) == 10 and new[:10] == pages
     assert len(new) - len(pages) <= 1  # the housekeeping commit, last
     assert [c.subject for c in pages][:2] == ["Edit Guide", "Change 1"]
     got: dict[str, list[tuple[str, str, str]]] = {}
     for c in log(repo):
-        if c.page_id:
+        if c.version is not None:
             got.setdefault(c.page_id, []).append((c.author, c.date, c.subject))
     assert got == expected_versions(sb)
     for c in pages:
@@ -94,7 +94,7 @@ def test_a_run_without_changes_adds_no_commit(
     assert log(repo) == before
 
 
-def test_a_deletion_and_a_move_come_in_the_housekeeping_commit(
+def test_a_move_and_a_deletion_are_commits_of_their_own_before_housekeeping(
     started: tuple[SandboxHandle, Path, Path], tmp_path: Path
 ) -> None:
     sb, repo, config = started
@@ -107,8 +107,24 @@ def test_a_deletion_and_a_move_come_in_the_housekeeping_commit(
     ).raise_for_status()
     export(config)
     new = log(repo)[len(before) :]
-    assert [c.page_id for c in new] == [ids["Notes"], ""]
-    housekeeping = files_of(repo, new[-1].sha)
-    assert any(p.endswith("old-plan.md") for p in housekeeping)
+    # the version Notes got; Guide (now with a child: guide/index.md) and Notes moved; the
+    # deletion; then the housekeeping commit
+    assert [(c.page_id, c.version) for c in new] == [
+        (ids["Notes"], 3),
+        (ids["Guide"], None),
+        (ids["Notes"], None),
+        (ids["Old plan"], None),
+        ("", None),
+    ]
+    assert [c.subject for c in new[1:4]] == ["Move Guide", "Move Notes", "Delete Old plan"]
+    assert sorted(files_of(repo, new[1].sha)) == [
+        f"{EXPORT}/docs/his/guide.md",
+        f"{EXPORT}/docs/his/guide/index.md",
+    ]
+    # Notes' version commit already wrote it where it is now; its move drops the old file
+    assert files_of(repo, new[0].sha) == [f"{EXPORT}/docs/his/guide/notes.md"]
+    assert files_of(repo, new[2].sha) == [f"{EXPORT}/docs/his/notes.md"]
+    assert files_of(repo, new[3].sha) == [f"{EXPORT}/docs/his/old-plan.md"]
+    assert {c.author for c in new[1:]} == {"confluence-export"}
     assert git(repo, "status", "--porcelain", "--", EXPORT) == ""
     assert tree_hashes(repo / EXPORT / "docs") == plain_export(sb, tmp_path / "plain")
