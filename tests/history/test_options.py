@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from exporter.config.settings import load_config
-from exporter.errors import ConfigError
+from exporter.errors import ConfigError, OutputError
 from exporter.sandbox import SandboxHandle
 from tests.history.helpers import (
     EXPORT,
@@ -21,9 +22,15 @@ from tests.history.helpers import (
     plain_export,
     seeded,
 )
-from tests.reliability.helpers import tree_hashes
+from tests.reliability.helpers import run_inprocess, tree_hashes
 
 pytestmark = pytest.mark.timeout(300)
+
+
+def export_dry(config: Path) -> Any:
+    return run_inprocess(config, dry_run=True)
+
+
 ANN = "712020:a0000000-1111-4111-8111-111111111111"
 
 
@@ -113,4 +120,38 @@ def test_a_bad_authors_entry_stops_the_run_before_it_reads_anything(
     with pytest.raises(ConfigError, match="must be"):
         export(history_config(sb, tmp_path / "run", repo, {"authors": str(authors)}))
     assert git(repo, "rev-list", "--all") == ""
+    assert not (repo / EXPORT / "docs").exists()
+
+
+def test_dry_run_with_history_commits_nothing(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    sb = seeded(sandbox_factory)
+    repo = new_repo(tmp_path)
+    config = history_config(sb, tmp_path / "run", repo)
+    summary = export_dry(config)
+    assert summary.pages_exported == 5
+    assert git(repo, "rev-list", "--all") == ""
+
+
+def test_detached_head_is_refused_before_anything_is_read(
+    sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path
+) -> None:
+    sb = seeded(sandbox_factory)
+    repo = new_repo(tmp_path)
+    git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@x",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
+    git(repo, "checkout", "-q", "--detach")
+    with pytest.raises(OutputError, match="detached HEAD"):
+        export(history_config(sb, tmp_path / "run", repo))
     assert not (repo / EXPORT / "docs").exists()
