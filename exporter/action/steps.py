@@ -21,6 +21,7 @@ from typing import Any
 
 from exporter.action.secrets import add_mask, rotation_hook_from_env
 from exporter.errors import ExitCode, ExportError
+from exporter.history.repo import head_of, unpushed
 
 __all__ = ["BOT_EMAIL", "BOT_NAME", "STEPS", "export_command", "main"]
 
@@ -114,6 +115,7 @@ def export_command(env: Mapping[str, str], summary_path: Path) -> list[str]:
             cmd += [flag, _input(env, name)]
     keys = _input(env, "spaces").replace(",", " ").split()
     cmd += [arg for key in keys for arg in ("--space", key)]
+    cmd += ["--history"] if _truthy(_input(env, "history")) else []
     return cmd + (["--allow-deletions"] if _truthy(_input(env, "allow-deletions")) else [])
 
 
@@ -139,6 +141,7 @@ def step_export(env: Mapping[str, str]) -> int:
     workspace = _workspace(env)
     summary_path = Path(env.get("RUNNER_TEMP") or workspace) / "confluence-export-summary.json"
     summary_path.unlink(missing_ok=True)
+    head = head_of(workspace)
     code = subprocess.run(
         export_command(env, summary_path), cwd=workspace, env=dict(env)
     ).returncode
@@ -147,7 +150,9 @@ def step_export(env: Mapping[str, str]) -> int:
     except (OSError, ValueError):
         summary = {}
     pages, attachments = summary.get("pages") or {}, summary.get("attachments") or {}
-    changed = code in (ExitCode.OK, ExitCode.PARTIAL) and git_changed(_output_dir(env), workspace)
+    changed = code in (ExitCode.OK, ExitCode.PARTIAL) and (
+        git_changed(_output_dir(env), workspace) or head_of(workspace) != head  # history commits
+    )
     write_outputs(
         {
             "changed": str(changed).lower(),
@@ -165,13 +170,15 @@ def step_export(env: Mapping[str, str]) -> int:
 
 
 def step_commit(env: Mapping[str, str]) -> int:
-    """Commit and push the output folder when ``commit`` is true and something changed."""
+    """Commit and push the output when ``commit`` is true and it changed (``history``: push)."""
     if not _truthy(_input(env, "commit", "false")):
         print("commit: false, leaving the changes to a later step")
         return ExitCode.OK
     workspace = _workspace(env)
     out = _output_dir(env)
-    if not git_changed(out, workspace):
+    history = _truthy(_input(env, "history"))
+    ref = env.get("GITHUB_REF", "")
+    if not (unpushed(workspace, ref) if history else git_changed(out, workspace)):
         print("nothing changed; no commit")
         return ExitCode.OK
     message = _input(env, "commit-message", "docs: export from Confluence")
@@ -181,10 +188,10 @@ def step_commit(env: Mapping[str, str]) -> int:
             ["git", *args], cwd=workspace, check=True, capture_output=True, text=True
         ).stdout.strip()
 
-    git("add", "--all", "--", str(out))
     identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
-    git(*identity, "commit", "-q", "-m", message, "--", str(out))
-    ref = env.get("GITHUB_REF", "")
+    if not history:
+        git("add", "--all", "--", str(out))
+        git(*identity, "commit", "-q", "-m", message, "--", str(out))
     target = ["HEAD:" + ref] if ref.startswith("refs/heads/") else []
     try:
         git("push", "-q", "origin", *target)

@@ -122,6 +122,11 @@ def print_summary(summary: ExportSummary, state: Context, summary_json: Path | N
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the run summary as JSON to this file.  [default: not written]",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="One git commit per Confluence page version (output.history: git; docs/history.md).",
+)
 @global_options
 @click.pass_obj
 def export_command(
@@ -134,6 +139,7 @@ def export_command(
     dry_run: bool,
     allow_deletions: bool,
     summary_json: Path | None,
+    history: bool,
 ) -> None:
     """Export the configured spaces (incremental unless --full)."""
     from exporter.config.settings import require_selection, require_settings
@@ -142,9 +148,8 @@ def export_command(
     from exporter.run.pipeline import export
 
     setup(state)
-    config = load_settings(
-        state, {"output.dir": out, "output.format": fmt, "output.flavor": flavor}
-    )
+    overrides = {"output.dir": out, "output.format": fmt, "output.flavor": flavor}
+    config = load_settings(state, {**overrides, "output.history": "git" if history else None})
     require_settings(config, "export")
     require_selection(config, spaces)
     out_dir = Path(out or config.output.dir)

@@ -8,6 +8,7 @@ settings dataclasses carries its descriptor, and the schema is derived from the 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import ipaddress
 import os
@@ -22,6 +23,7 @@ __all__ = [
     "Bool",
     "Choice",
     "ChoiceList",
+    "Day",
     "Expanded",
     "Field",
     "Float",
@@ -165,10 +167,13 @@ class Url(Str):
 class Int(Field):
     expected = "an integer"
 
-    def __init__(self, minimum: int = 0) -> None:
+    def __init__(self, minimum: int = 0, nullable: bool = False) -> None:
         self.minimum = minimum
+        self.nullable = nullable
 
     def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
+        if self.nullable and (value is None or (isinstance(value, Expanded) and not value)):
+            return None
         if isinstance(value, Expanded) and re.fullmatch(r"\s*-?\d+\s*", value):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -270,6 +275,22 @@ class ChoiceList(StrList):
         for item in wrong:
             problems.append(f"{path}: {item!r} is not one of {', '.join(self.values)}")
         return INVALID if wrong else items
+
+
+class Day(Field):
+    """A calendar day, ``2024-01-01`` (YAML reads it as a date; a string is parsed)."""
+
+    expected = "a date (YYYY-MM-DD)"
+
+    def convert(self, value: Any, path: str, problems: list[str], base: Path | None) -> Any:
+        if value is None or (isinstance(value, Expanded) and not value):
+            return None
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            return self.fail(value, path, problems)
 
 
 class PathField(Field):

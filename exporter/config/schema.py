@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -21,6 +22,7 @@ from exporter.config.fields import (
     Bool,
     Choice,
     ChoiceList,
+    Day,
     Field,
     Float,
     Int,
@@ -49,6 +51,8 @@ __all__ = [
     "AuthMethod",
     "Config",
     "Endpoints",
+    "HistoryConfig",
+    "HistoryMode",
     "OutputConfig",
     "OutputFormat",
     "SpaceSelection",
@@ -97,6 +101,7 @@ def section_of(cls: type) -> Section:
 AuthMethod = Literal["oauth", "basic"]
 OutputFormat = Literal["docs", "site", "both"]
 AttachmentMode = Literal["all", "referenced", "none"]
+HistoryMode = Literal["off", "git"]
 
 SPACE_TYPES = ("global", "collaboration", "knowledge_base", "personal")
 DEFAULT_SPACE_TYPES: tuple[str, ...] = ("global", "collaboration", "knowledge_base")
@@ -176,6 +181,20 @@ class OutputConfig:
     # all of them, whatever the share) refuses unless deletions are allowed.
     max_delete_share: float = field(default=0.5, metadata=check(Share()))
     allow_deletions: bool = field(default=False, metadata=check(Bool()))
+    # git: one commit per page version (docs/history.md)
+    history: HistoryMode = field(default="off", metadata=check(Choice(get_args(HistoryMode))))
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    """Which past versions ``output.history: git`` imports, and who wrote them."""
+
+    # a first import skips versions made before this day
+    since: date | None = field(default=None, metadata=check(Day()))
+    # a first import keeps only each page's last N versions
+    max_versions: int | None = field(default=None, metadata=check(Int(minimum=1, nullable=True)))
+    # authors.yaml: account id -> "Name <email>"
+    authors: Path | None = field(default=None, metadata=check(PathField()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +225,7 @@ class Config:
         default=DEFAULT_SPACE_TYPES, metadata=check(ChoiceList(SPACE_TYPES))
     )
     output: OutputConfig = field(default_factory=OutputConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     source: Path | None = field(default=None, metadata=NOT_A_KEY)  # the file it was loaded from
 

@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,6 +30,7 @@ from exporter.config.schema import (
     AuthConfig,
     Config,
     Endpoints,
+    HistoryConfig,
     OutputConfig,
     SpaceSelection,
     schema_keys,
@@ -43,6 +45,7 @@ __all__ = [
     "AuthConfig",
     "Config",
     "Endpoints",
+    "HistoryConfig",
     "OutputConfig",
     "SpaceSelection",
     "config_summary",
@@ -225,6 +228,7 @@ def _build(values: dict[str, Any], source: Path | None) -> Config:
         space_types=tuple(values.get("space_types") or DEFAULT_SPACE_TYPES),
         output=OutputConfig(**output),
         api=ApiConfig(**api),
+        history=HistoryConfig(**_given(values.get("history"))),
         source=source,
     )
 
@@ -293,7 +297,7 @@ def config_summary(config: Config) -> dict[str, Any]:
             return {name: plain(getattr(value, name), name) for name in value.__dataclass_fields__}
         if isinstance(value, tuple | list):
             return [plain(v, key) for v in value]
-        if isinstance(value, Path):
+        if isinstance(value, Path | date):
             return str(value)
         if isinstance(value, str):
             if value and _SECRET_KEY.search(key):

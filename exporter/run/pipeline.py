@@ -28,6 +28,7 @@ from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
 from exporter.models import NavTree, Space
 from exporter.run.context import RunContext
+from exporter.run.history_step import exported_pages, history_step
 from exporter.run.manifest import STATE_DIR, State
 from exporter.run.pages import Render
 from exporter.run.plan import PlanRules
@@ -38,6 +39,8 @@ from exporter.warnings import sort_warnings
 
 if TYPE_CHECKING:
     from exporter.auth.connect import Connection
+    from exporter.docs.writer import DocsWriter
+    from exporter.history.run import Exported, History
 
 __all__ = ["ClientOptions", "ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
@@ -176,6 +179,8 @@ class Run:
         # changes every file, so only it makes a dry run list every page as a change.
         self.options_changed = bool(self.state.options) and self.state.options != self.options
         self.rerender_all = full or self.options_changed
+        self.history: History | None = None  # with output.history: git
+        self.history_args: tuple[DocsWriter, NavTree, list[Exported]] | None = None
 
     async def run(self, connection: Connection) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
@@ -198,6 +203,8 @@ class Run:
                 finally:
                     if not refused:
                         self.state.save()
+                if self.history is not None and self.history_args is not None:  # after the manifest
+                    self.history.commit(*self.history_args)
         pages = self.state.pages.values()
         self.summary.warning_list = sort_warnings(w for r in pages if r.path for w in r.warnings)
         self.summary.warnings = len(self.summary.warning_list)
@@ -207,8 +214,12 @@ class Run:
     async def _run(self, connection: Connection) -> None:
         from exporter.auth.connect import open_client
 
-        client = open_client(connection, self.config, **self.client_options)
         site_url = (connection.site_url or self.config.site_endpoint or "").rstrip("/")
+        if self.config.output.history == "git" and not self.dry_run:
+            self.history = history_step(
+                self.config, self.out, self.state, site_url
+            )  # a bad repository or authors file: now
+        client = open_client(connection, self.config, **self.client_options)
         try:
             access = await preflight(client, connection, attachments=self.mode != "none")
             walker = Walker(
@@ -250,6 +261,10 @@ class Run:
                 users=users,
             )
             await render.execute()
+            if self.history is not None:
+                exported = exported_pages(self.state)
+                self.history_args = (render.writer, render.tree, exported)
+                await self.history.gather(client, walker, exported, self.state.get_body)
             if not self.dry_run:
                 for scan in scans:
                     self.scanner.finish_space(scan)

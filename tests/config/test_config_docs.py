@@ -32,6 +32,7 @@ def test_schema_keys_cover_nested_sections_and_space_items():
         "space_types",
         "output",
         "api",
+        "history",
     }
 
 

@@ -76,7 +76,13 @@ def _choices(section: Section, cls: type, prefix: str = "") -> list[tuple[str, o
 def test_every_choice_offers_exactly_the_values_of_its_field_type() -> None:
     choices = _choices(SCHEMA, Config)
     names = [name for name, _, _ in choices]
-    assert names == ["auth.method", "output.format", "output.flavor", "output.attachments"]
+    assert names == [
+        "auth.method",
+        "output.format",
+        "output.flavor",
+        "output.attachments",
+        "output.history",
+    ]
     for name, offered, typed in choices:
         assert offered == typed, name
 
