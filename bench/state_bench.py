@@ -31,7 +31,7 @@ import export_bench  # noqa: E402  (a sibling script, not a package)
 export_bench.__file__ = str(Path(__file__).resolve())
 
 STATE = ".confluence-export"
-COMMITTED = ("manifest.txt", ".gitignore")  # what the Action commits of the state folder
+COMMITTED = ("manifest.json", ".gitignore")  # what the Action commits of the state folder
 
 
 def state_files(out: Path) -> dict[str, tuple[int, str]]:

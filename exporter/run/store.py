@@ -18,6 +18,7 @@ parse of ``manifest.json`` and a bulk refetch of the bodies the next run renders
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
 import threading
@@ -84,6 +85,8 @@ class Store:
                 f"Cannot open the state cache {self.path}: {exc}. Delete it (it is only a "
                 "cache) and run the export again."
             ) from exc
+        if self._db is None:  # fold the WAL into the file when the process ends
+            atexit.register(self.close)
         self._db, self._pid = db, os.getpid()
         return db
 
