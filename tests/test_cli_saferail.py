@@ -53,7 +53,7 @@ def tree(cwd: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and "bodies" not in p.parts and p.name != "export.lock"
+        if p.is_file() and not p.name.startswith("cache.sqlite") and p.name != "export.lock"
     }
 
 

@@ -1,10 +1,11 @@
 """The GitHub Action's steps, as Python so they can be tested: ``python -m exporter.action STEP``.
 
 Steps, in ``action.yml``'s order: ``prepare`` masks every runtime secret, names the auth mode
-and, for OAuth, checks the secret write-back and seeds the token file; ``export`` runs the
-export and writes the outputs (each declared in action.yml); ``commit`` commits and pushes the
-output folder when ``commit`` is true and files changed; ``finish`` fails the job (exit 3) when
-pages or attachments failed, after good content was committed.
+and, for OAuth, checks the secret write-back and seeds the token file; ``cache`` names the
+state folder and a key for ``actions/cache``; ``export`` runs the export and writes the outputs
+(each declared in action.yml); ``commit`` commits and pushes the output folder when ``commit``
+is true and files changed; ``finish`` fails the job (exit 3) when pages or attachments failed,
+after good content was committed.
 
 The OAuth refresh token's write-back to the repository secret is ``exporter.action.secrets``.
 """
@@ -136,6 +137,30 @@ def git_changed(path: Path, cwd: Path) -> bool:
     return bool(out.stdout.strip())
 
 
+def step_cache(env: Mapping[str, str]) -> int:
+    """Name the state folder and a cache key for ``actions/cache``: the folder's cache
+    (``cache.sqlite``, ``site-cache/``, ``scans.json``) is restored from the last run instead of
+    committed; ``manifest.json`` is committed with the docs (docs/output.md, the state folder)."""
+    state = (_output_dir(env) / STATE_DIR_NAME).as_posix()
+    key = "".join(c if c.isalnum() else "-" for c in state).strip("-") or "state"
+    write_outputs({"state-dir": state, "key": f"confluence-export-{key}"}, env)
+    return ExitCode.OK
+
+
+def untrack_ignored(path: Path, cwd: Path) -> None:
+    """Stop tracking what the state folder's .gitignore keeps out (the caches an older version
+    committed): they leave git with the next commit and stay on disk."""
+    state = (path / STATE_DIR_NAME).as_posix()
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--ignored", "--exclude-standard", "--", state],
+        cwd=cwd, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    names = [name for name in listed.split("\0") if name]
+    for start in range(0, len(names), 500):
+        subprocess.run(["git", "rm", "-q", "--cached", "--", *names[start : start + 500]],
+                       cwd=cwd, capture_output=True, text=True, check=True)  # fmt: skip
+
+
 def step_export(env: Mapping[str, str]) -> int:
     """Run the export, then write the outputs; a partial export (3) still lets commit run."""
     workspace = _workspace(env)
@@ -191,7 +216,11 @@ def step_commit(env: Mapping[str, str]) -> int:
     identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
     if not history:
         git("add", "--all", "--", str(out))
-        git(*identity, "commit", "-q", "-m", message, "--", str(out))
+        untrack_ignored(out, workspace)
+        # The index as staged (so untracked caches leave git), unless an earlier step staged
+        # files outside the output: then only the output's files, as they are on disk.
+        others = git("diff", "--cached", "--name-only", "--", ".", f":(exclude){out.as_posix()}")
+        git(*identity, "commit", "-q", "-m", message, *(["--", str(out)] if others else []))
     target = ["HEAD:" + ref] if ref.startswith("refs/heads/") else []
     try:
         git("push", "-q", "origin", *target)
@@ -224,6 +253,7 @@ def step_finish(env: Mapping[str, str]) -> int:
 
 STEPS: dict[str, Callable[[Mapping[str, str]], int]] = {
     "prepare": step_prepare,
+    "cache": step_cache,
     "export": step_export,
     "commit": step_commit,
     "finish": step_finish,

@@ -3,9 +3,15 @@
 ``manifest.json`` records, per space, when its last change scan started, and per page what was
 exported (version, title, parent, position, labels, the files written, attachment versions,
 link dependencies, its warnings), so an incremental run fetches only what changed, can rebuild
-the whole tree without listing every page, and reports the warnings of the pages it keeps.
-Storage bodies are cached compressed under ``bodies/`` so pages whose links change can be
-re-rendered without fetching them again.
+the whole tree without listing every page, and reports the warnings of the pages it keeps. It
+is the tracked part of the state (one page per line, sorted: a change is a one-line diff) and
+is rewritten only when its content changed.
+
+``cache.sqlite`` (``exporter/run/store.py``) mirrors the records for fast reads and holds the
+compressed storage bodies, so pages whose links change re-render without fetching them. It is
+a cache: lost, the next run parses ``manifest.json`` once and fetches the bodies it needs by id
+in bulk. Outputs written before it existed (a ``bodies/`` folder, ``manifest.journal``) are
+taken over on first load.
 
 The manifest is only ever written atomically, and a page's record is set only after its file is
 written, so a killed run leaves a manifest that never claims a file that is not there.
@@ -15,166 +21,65 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import hashlib
 import json
 import os
 import sys
 import time
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from exporter.errors import OutputError
-from exporter.models import Page
-from exporter.run.scantimes import Times, adopt_local_times, file_digest, save_with_stable_times
-from exporter.warnings import PageWarning, for_page
+from exporter.run.manifest_file import (
+    FORMAT,
+    PAGES_OPEN,
+    legacy_body,
+    migrate_bodies,
+    read_manifest,
+    replay_legacy_journal,
+)
+from exporter.run.pagetable import PageTable, Row
+from exporter.run.records import AttachmentRecord, PageRecord, SpaceRecord
+from exporter.run.scantimes import (
+    SCANS_NAME,
+    Times,
+    file_digest,
+    read_local_times,
+    write_local_times,
+)
+from exporter.run.store import Store
 
-__all__ = ["FORMAT", "STATE_DIR", "AttachmentRecord", "PageRecord", "SpaceRecord", "State"]
+__all__ = [
+    "FORMAT",
+    "STATE_DIR",
+    "AttachmentRecord",
+    "PageRecord",
+    "SpaceRecord",
+    "State",
+    "migrate_bodies",
+]
 
-FORMAT = 1
 STATE_DIR = ".confluence-export"
-_PAGES_OPEN = '"pages":{\n'  # the manifest's first line ends here; then one page per line
-
-
-@dataclass(frozen=True, slots=True)
-class AttachmentRecord:
-    """One downloaded attachment: which version, and where it was written (relative to OUT)."""
-
-    id: str
-    filename: str
-    version: int
-    size: int = 0
-    path: str = ""  # "" while listed but not downloaded (not referenced, or it failed)
-    media_type: str = ""
-    download_path: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PageRecord:
-    """What the last run exported for one page, folder or blog post."""
-
-    id: str
-    space_key: str
-    title: str
-    kind: str = "page"
-    parent_id: str | None = None
-    position: int | None = None
-    version: int = 1
-    created: str = ""
-    updated: str = ""
-    author_id: str | None = None
-    labels: tuple[str, ...] = ()
-    url: str = ""
-    path: str = ""  # the page's Markdown file, relative to OUT
-    files: tuple[str, ...] = ()  # every file this page owns, relative to OUT
-    attachments: tuple[AttachmentRecord, ...] = ()
-    links: tuple[str, ...] = ()  # dependency keys (exporter.docs.deps) its Markdown was built from
-    seen: str = ""  # digest of what those dependencies looked like when it was rendered
-    slot: int = 0  # 1-based place among its siblings in the docs folder (front matter order)
-    children: tuple[str, ...] = ()  # keys listed under it in the docs folder, in order
-    warnings: tuple[PageWarning, ...] = ()  # what the last render (and downloads) warned about
-
-    @classmethod
-    def from_page(cls, page: Page, **extra: Any) -> PageRecord:
-        """The record of ``page``'s metadata (without the files, given in ``extra``)."""
-        return cls(
-            id=page.id,
-            space_key=page.space_key,
-            title=page.title,
-            kind=page.kind,
-            parent_id=page.parent_id,
-            position=page.position,
-            version=page.version,
-            created=page.created,
-            updated=page.updated,
-            author_id=page.author_id,
-            labels=page.labels,
-            url=page.url,
-            **extra,
-        )
-
-    def to_page(self) -> Page:
-        """The page's metadata as a model (no body), for rebuilding the tree."""
-        return Page(
-            id=self.id,
-            space_key=self.space_key,
-            title=self.title,
-            kind=self.kind,  # type: ignore[arg-type]
-            parent_id=self.parent_id,
-            position=self.position,
-            version=self.version,
-            created=self.created,
-            updated=self.updated,
-            author_id=self.author_id,
-            labels=self.labels,
-            url=self.url,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (built by hand: ``asdict`` is slow for 20,000 records)."""
-        data = {name: getattr(self, name) for name in _PAGE_FIELDS}
-        data["attachments"] = [
-            {name: getattr(a, name) for name in _ATTACHMENT_FIELDS} for a in self.attachments
-        ]
-        if self.warnings:  # absent when none: the records of clean pages stay as they were
-            data["warnings"] = [{"code": w.code, "message": w.message} for w in self.warnings]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PageRecord:
-        data = dict(data)
-        data["labels"] = tuple(data.get("labels", ()))
-        data["files"] = tuple(data.get("files", ()))
-        data["links"] = tuple(data.get("links", ()))
-        data["children"] = tuple(data.get("children", ()))
-        data["attachments"] = tuple(AttachmentRecord(**a) for a in data.get("attachments", ()))
-        if data.get("warnings"):  # stored as code and message; the page's fields are the record's
-            notes = ((str(w.get("code", "")), str(w.get("message", ""))) for w in data["warnings"])
-            data["warnings"] = for_page(notes, *(str(data.get(k, "")) for k in _PAGE_KEYS))
-        else:
-            data.pop("warnings", None)
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-
-_NESTED = ("attachments", "warnings")
-_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord) if f.name not in _NESTED)
-_PAGE_KEYS = ("id", "title", "path", "url")  # what a stored warning takes from its record
-_ATTACHMENT_FIELDS = tuple(f.name for f in dataclasses.fields(AttachmentRecord))
-
-
-@dataclass(frozen=True, slots=True)
-class SpaceRecord:
-    """Per space: its id and when the last successful change scan and full reconcile started."""
-
-    key: str
-    id: str = ""
-    name: str = ""
-    last_scan: str | None = None  # ISO 8601 UTC
-    last_full: str | None = None  # ISO 8601 UTC
-    settings: str = ""  # fingerprint of the selection; a change forces a full run
-    homepage_id: str | None = None  # rebuilds its tree as laid out when it is not scanned
-    trash: tuple[str, ...] = ()  # ids in the trash at the last change scan (to see restores)
-    # the newest trashed attachment ids of the site at that scan: the next one reads back to them
-    attachment_trash: tuple[str, ...] = ()
+_COMPACT: dict[str, Any] = {"separators": (",", ":"), "ensure_ascii": False}
 
 
 @dataclass
 class State:
-    """The manifest of one output directory, plus the compressed body cache beside it."""
+    """The manifest of one output directory, with its cache (records and bodies) beside it."""
 
     out: Path
-    pages: dict[str, PageRecord] = field(default_factory=dict)
+    pages: MutableMapping[str, PageRecord] = field(default_factory=PageTable)
     spaces: dict[str, SpaceRecord] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)  # flavor etc.: a change forces --full
     users: dict[str, str] = field(default_factory=dict)  # account id -> display name
     managed: list[str] = field(default_factory=list)  # files the writer owns, relative to OUT
-    _dirty: bool = False
     _flushed: float = field(default_factory=time.monotonic)
-    _journal: list[str] = field(default_factory=list)  # page changes not yet appended
     _tracked: dict[str, Times] = field(default_factory=dict)  # scan times manifest.json holds
-    _baseline: str | None = None  # manifest.json's digest as loaded or last written
+    _head: str | None = None  # the manifest's head as loaded, its scan times left out
+    _store: Store | None = None
+    _rebuild: dict[str, str] | None = None  # the cache must be rebuilt from pages (this meta)
 
     @property
     def dir(self) -> Path:
@@ -185,36 +90,51 @@ class State:
     def manifest_path(self) -> Path:
         return self.dir / "manifest.json"
 
+    @property
+    def journal_path(self) -> Path:
+        """Where older versions appended page changes between saves (read once, to migrate)."""
+        return self.dir / "manifest.journal"
+
+    @property
+    def store(self) -> Store:
+        """The cache (``cache.sqlite``), opened on first use."""
+        if self._store is None:
+            self._store = Store(self.dir)
+        return self._store
+
+    @property
+    def table(self) -> PageTable:
+        if not isinstance(self.pages, PageTable):  # assigned a plain dict: adopt it
+            self.pages = PageTable.of(dict(self.pages))
+        return self.pages
+
     @classmethod
     def load(cls, out: Path) -> State:
         """The saved state of ``out``, or an empty one when there is none (or it is unreadable).
 
-        Reads the manifest a line at a time (one page per line), so loading 20,000 pages never
-        holds the whole document's parsed form in memory.
+        When the cache was built from the ``manifest.json`` now on disk (its ``stat``, else its
+        digest, says so), nothing else is read: records come from the cache as asked. Otherwise
+        (no cache, a damaged one, or another manifest: a checkout, an older cache) the manifest
+        is parsed and the cache rebuilt from it, once.
         """
         state = cls(out=out)
-        try:
-            with open(state.manifest_path, encoding="utf-8") as fh:
-                head = fh.readline()
-                if head.endswith(_PAGES_OPEN):
-                    raw = json.loads(head[: -len(_PAGES_OPEN)].rstrip(",") + "}")
-                    pages = (json.loads("{" + line.rstrip().rstrip(",") + "}") for line in fh
-                             if line.strip() not in ("", "}}"))  # fmt: skip
-                    items = (item for chunk in pages for item in chunk.items())
-                else:
-                    raw = json.loads(head + fh.read())
-                    items = iter(raw.get("pages", {}).items())
-                if raw.get("format") != FORMAT:
-                    return state
-                state.pages = {k: PageRecord.from_json(v) for k, v in items}
-        except FileNotFoundError:
-            state._replay_journal()
+        meta = state.store.meta()
+        if meta.get("head") is not None and _manifest_matches(state.manifest_path, meta):
+            head = json.loads(meta["head"])
+            table = PageTable(state.store)
+            table.changed = meta.get("ahead") == "1"  # a killed run's records: save them
+        else:  # the cache is (re)built from these at the first flush: a dry run writes nothing
+            head, table = read_manifest(state.manifest_path)
+            table.changed = replay_legacy_journal(state.journal_path, table)
+            state._rebuild = _meta(
+                head, file_digest(state.manifest_path) or "", state.manifest_path, ahead=True
+            )
+        state.pages = table
+        if head is None:
             return state
-        except (OSError, ValueError, TypeError, AttributeError):
-            return cls(out=out)  # a damaged manifest means a full export, never a crash
-        state.options = dict(raw.get("options", {}))
-        state.users = dict(raw.get("users", {}))
-        state.managed = list(raw.get("managed", []))
+        state.options = dict(head.get("options", {}))
+        state.users = dict(head.get("users", {}))
+        state.managed = list(head.get("managed", []))
         state.spaces = {
             k: SpaceRecord(
                 **{
@@ -223,105 +143,106 @@ class State:
                     "attachment_trash": tuple(v.get("attachment_trash", ())),
                 }
             )
-            for k, v in raw.get("spaces", {}).items()
+            for k, v in head.get("spaces", {}).items()
         }
-        state._baseline, state._tracked = adopt_local_times(state.manifest_path, state.spaces)
-        state._replay_journal()
+        state._head = _head_text(state.spaces, state.options, state.users, state.managed)
+        state._tracked = {k: (v.last_scan, v.last_full) for k, v in state.spaces.items()}
+        for key, (scan, full) in read_local_times(state.dir, state._tracked).items():
+            state.spaces[key] = dataclasses.replace(
+                state.spaces[key], last_scan=scan, last_full=full
+            )
         return state
-
-    @property
-    def journal_path(self) -> Path:
-        return self.dir / "manifest.journal"
-
-    def _replay_journal(self) -> None:
-        """Apply page changes a run appended after the last full save (a killed run's work).
-
-        A torn last line (the process died mid-write) is ignored: that page is redone.
-        """
-        try:
-            with open(self.journal_path, encoding="utf-8") as fh:
-                for line in fh:
-                    try:
-                        entry = json.loads(line)
-                        if "drop" in entry:
-                            self.pages.pop(str(entry["drop"]), None)
-                        else:
-                            record = PageRecord.from_json(entry["page"])
-                            self.pages[record.id] = record
-                    except (ValueError, KeyError, TypeError):
-                        continue
-        except OSError:
-            return
 
     # -- updates ------------------------------------------------------------------------------
 
     def set_page(self, record: PageRecord) -> None:
         """Record an exported page; call only after its files are on disk."""
-        self.pages[record.id] = record
-        self._journal.append(json.dumps({"page": record.to_json()}, ensure_ascii=False))
-        self._dirty = True
+        self.table[record.id] = record
 
     def drop_page(self, page_id: str) -> PageRecord | None:
         """Forget a page (deleted or no longer selected), before its files are removed."""
-        self._journal.append(json.dumps({"drop": page_id}))
-        self._dirty = True
-        return self.pages.pop(page_id, None)
+        return self.table.pop(page_id, None)
 
     def set_space(self, record: SpaceRecord) -> None:
         self.spaces[record.key] = record
-        self._dirty = True
 
     def maybe_flush(self, every_s: float = 5.0) -> None:
-        """Append page changes to the journal when ``every_s`` seconds have passed.
+        """Write page changes to the cache when ``every_s`` seconds have passed.
 
-        Appending costs only the changed pages, where rewriting a 20,000-page manifest every
-        few seconds would cost the run most of its time; ``save`` folds the journal in.
+        A flush costs only the changed pages, where rewriting a 20,000-page manifest every
+        few seconds would cost the run most of its time; ``save`` writes the manifest.
         """
-        if self._journal and time.monotonic() - self._flushed >= every_s:
+        if self.table.pending and time.monotonic() - self._flushed >= every_s:
             self.flush_journal()
 
     def flush_journal(self) -> None:
-        """Make the recorded pages' files durable, then append their records and fsync.
+        """Make the recorded pages' files durable, then commit their records to the cache.
 
         Page files are written without an fsync each (one per file cost ~9 ms, most of a big
         export's write time); one sync of the output's file system here covers all of them,
-        so even after a power cut the journal never names a file whose bytes are not on disk.
+        so even after a power cut the cache never names a file whose bytes are not on disk.
         """
-        if not self._journal:
+        table = self.table
+        if not table.pending:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            sync_filesystem(self.dir)
-            with open(self.journal_path, "a", encoding="utf-8") as fh:
-                fh.write("\n".join(self._journal) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
         except OSError as exc:
             raise OutputError(
-                f"Cannot write {self.journal_path}: {exc.strerror}. Check permissions and space."
+                f"Cannot write {self.dir}: {exc.strerror}. Check permissions and space."
             ) from exc
-        self._journal.clear()
+        sync_filesystem(self.dir)
+        self._write_rows()
         self._flushed = time.monotonic()
+
+    def _write_rows(self) -> None:
+        """Commit the pending page changes to the cache, marked as ahead of the manifest; the
+        first time after a rebuild from ``manifest.json``, every record with them."""
+        table = self.table
+        if self._rebuild is None and not table.attached:  # built in memory, not loaded
+            self._rebuild = _meta(None, "", self.manifest_path, ahead=True)
+        if self._rebuild is None:
+            self.store.write(table.take_pending(), {"ahead": "1"})
+            return
+        pending = table.take_pending()
+        rows: dict[str, Row | None] = dict(table.rows())
+        rows.update(pending)
+        self.store.write(rows, self._rebuild, replace_all=True)
+        table.attach(self.store)
+        self._rebuild = None
 
     def save(self) -> None:
-        """Write the manifest atomically (temp file, fsync, rename), one page per line.
-
-        Its scan times move only when its content changed (else they go to ``scans.json``
-        alone, see ``exporter/run/scantimes.py``), so a no-change run leaves it byte-identical.
+        """Write the manifest atomically (temp file, fsync, rename), one page per line, but
+        only when its content changed; else only the scan times move (``scans.json``, see
+        ``exporter/run/scantimes.py``). A no-change run writes neither manifest nor cache rows.
         """
-        sync_filesystem(self.out)  # the files the manifest names, before it names them
-        self._baseline, self._tracked = save_with_stable_times(
-            self.manifest_path, self.spaces, self._tracked, self._baseline, self._write_manifest
-        )
-        self.journal_path.unlink(missing_ok=True)  # folded into the manifest just written
-        self._journal.clear()
-        self._dirty = False
+        table = self.table
+        current = {k: (v.last_scan, v.last_full) for k, v in self.spaces.items()}
+        head = _head_text(self.spaces, self.options, self.users, self.managed)
+        changed = table.changed or head != self._head or not self.manifest_path.exists()
+        if changed:
+            sync_filesystem(self.out)  # the files the manifest names, before it names them
+            self._write_rows()
+            digest, data = self._write_manifest(current)
+            self.store.write({}, _meta(data, digest, self.manifest_path, ahead=False))
+            table.changed = False
+            self._head, self._tracked = head, dict(current)
+        try:
+            write_local_times(self.dir, current, self._tracked)
+        except OSError as exc:
+            raise OutputError(
+                f"Cannot write {self.dir / SCANS_NAME}: {exc.strerror}. Check permissions "
+                "and free space."
+            ) from exc
+        self.journal_path.unlink(missing_ok=True)  # an older version's, folded in at load
+        migrate_bodies(self.dir, self.store)
+        self.store.close()  # reopened if the run reads on; folds the WAL into the one file
         self._flushed = time.monotonic()
 
-    def _write_manifest(self, times: dict[str, Times]) -> str | None:
-        """One JSON document (``{"format", ..., "pages": {id: record}}``) written a record at
-        a time, so saving never builds it in memory; returns the written file's digest."""
-        head = {
+    def _write_manifest(self, times: dict[str, Times]) -> tuple[str, dict[str, Any]]:
+        """One JSON document (``{"format", ..., "pages": {id: record}}``) streamed a line at a
+        time from the cache; returns the written bytes' digest and the head it holds."""
+        head: dict[str, Any] = {
             "format": FORMAT,
             "options": self.options,
             "users": dict(sorted(self.users.items())),
@@ -331,42 +252,81 @@ class State:
                 for k, v in sorted(self.spaces.items())
             },
         }
-        compact = {"separators": (",", ":"), "ensure_ascii": False}
+        digest = hashlib.sha256()
 
-        def write(fh: TextIO) -> None:
-            fh.write(json.dumps(head, **compact)[:-1] + "," + _PAGES_OPEN)  # type: ignore[arg-type]
-            for n, page_id in enumerate(sorted(self.pages)):
-                record = json.dumps({page_id: self.pages[page_id].to_json()}, **compact)  # type: ignore[arg-type]
-                fh.write(("" if n == 0 else ",\n") + record[1:-1])
-            fh.write("\n}}\n")
+        def write(fh: BinaryIO) -> None:
+            def put(text: str) -> None:
+                data = text.encode()
+                digest.update(data)
+                fh.write(data)
 
-        _atomic_write(self.manifest_path, write, text=True)
-        return file_digest(self.manifest_path)
+            put(json.dumps(head, **_COMPACT)[:-1] + "," + PAGES_OPEN)
+            for n, (_, line) in enumerate(self.table.lines()):
+                put(("" if n == 0 else ",\n") + line)
+            put("\n}}\n")
+
+        _atomic_write(self.manifest_path, write)
+        return digest.hexdigest(), head
 
     # -- body cache ---------------------------------------------------------------------------
 
-    def _body_path(self, page_id: str) -> Path:
-        return self.dir / "bodies" / page_id[-2:].rjust(2, "0") / f"{page_id}.xml.z"
-
     def put_body(self, page_id: str, version: int, body: str) -> None:
         """Cache a page's storage body (compressed, tagged with its version)."""
-        blob = f"{version}\n{body}".encode()
-        data = zlib.compress(blob, 6)
-        _atomic_write(self._body_path(page_id), lambda fh: fh.write(data), sync=False)
+        self.store.put_body(page_id, version, body)
 
     def get_body(self, page_id: str, version: int | None = None) -> str | None:
         """The cached body, or None when missing, damaged, or of another version."""
-        try:
-            text = zlib.decompress(self._body_path(page_id).read_bytes()).decode()
-        except (OSError, zlib.error, UnicodeDecodeError):
+        found = self.store.get_body(page_id) or legacy_body(self.dir, page_id)
+        if found is None or (version is not None and found[0] != version):
             return None
-        head, _, body = text.partition("\n")
-        if version is not None and head != str(version):
-            return None
-        return body
+        return found[1]
 
     def drop_body(self, page_id: str) -> None:
-        self._body_path(page_id).unlink(missing_ok=True)
+        self.store.drop_body(page_id)
+
+
+def _head_text(
+    spaces: dict[str, SpaceRecord], options: dict[str, Any], users: dict[str, str],
+    managed: list[str],
+) -> str:  # fmt: skip
+    """The manifest's head without its scan times: what says whether its content changed."""
+    plain = {
+        k: {**dataclasses.asdict(v), "last_scan": None, "last_full": None}
+        for k, v in sorted(spaces.items())
+    }
+    data = [options, sorted(users.items()), sorted(managed), plain]
+    return json.dumps(data, sort_keys=True, **_COMPACT)
+
+
+def _meta(
+    head: dict[str, Any] | None, digest: str, manifest: Path, *, ahead: bool
+) -> dict[str, str]:
+    """The cache's record of the manifest it mirrors (digest and stat) and its head."""
+    return {
+        "head": json.dumps(head, **_COMPACT) if head is not None else "null",
+        "digest": digest,
+        "stat": _stat_key(manifest),
+        "ahead": "1" if ahead else "0",
+    }
+
+
+def _stat_key(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _manifest_matches(manifest: Path, meta: dict[str, str]) -> bool:
+    """Whether the cache was built from this manifest: same ``stat`` (nothing read), or
+    the same bytes (a checkout or copy that rewrote it unchanged)."""
+    key = _stat_key(manifest)
+    if key == meta.get("stat"):
+        return True
+    if key == "missing":
+        return meta.get("digest") == ""
+    return file_digest(manifest) == meta.get("digest")
 
 
 def _load_syncfs() -> Callable[[int], int] | None:

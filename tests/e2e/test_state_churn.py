@@ -1,5 +1,6 @@
-"""A docs folder tracked in git *with* its state folder (as the GitHub Action commits it): a
-no-change run, or a no-change full reconcile, leaves `git status` empty; an edit updates both."""
+"""A docs folder tracked in git *with* its state folder (as the GitHub Action commits it: only
+the manifest, the caches are ignored): a no-change run, or a no-change full reconcile, leaves
+`git status` empty; an edit updates both."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def test_no_change_runs_leave_a_tracked_state_folder_clean(
     run_export(sandbox, repo, flavor="mkdocs", fmt="both")
     assert any(p.startswith(f"{STATE_DIR}/manifest.json") for p in status(repo))
     git(repo, "add", "-A")
+    state_files = git(repo, "ls-files", "--", STATE_DIR).split()
+    assert state_files == [f"{STATE_DIR}/.gitignore", f"{STATE_DIR}/manifest.json"]  # no cache
+    assert (repo / STATE_DIR / "cache.sqlite").is_file()
     git(repo, "commit", "-q", "-m", "first export, state included")
 
     assert run_export(sandbox, repo, flavor="mkdocs", fmt="both").pages_exported == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -193,8 +195,9 @@ def test_damaged_body_cache_is_refetched_in_bulk_when_a_page_must_be_rerendered(
     ids = small_space(store, pages=2)
     with serve(store) as served:
         run_export(served, tmp_path)
-        cache = next((tmp_path / ".confluence-export" / "bodies").rglob(f"{ids['p0']}.xml.z"))
-        cache.write_bytes(b"garbage")
+        with closing(sqlite3.connect(tmp_path / ".confluence-export" / "cache.sqlite")) as db:
+            db.execute("UPDATE bodies SET body = ? WHERE id = ?", (b"garbage", ids["p0"]))
+            db.commit()
         store.clock.advance(120)
         store.update_content(ids["p1"], title="Renamed")  # Page 0 links to it by title
         served.sandbox.stats.reset()

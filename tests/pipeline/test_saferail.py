@@ -33,11 +33,11 @@ def space(store: Store, key: str, children: int) -> list[str]:
 
 
 def output(out: Path) -> dict[str, bytes]:
-    """Every file under OUT except the body cache and the lock file (a run's scratch)."""
+    """Every file under OUT except the cache (bodies) and the lock file (a run's scratch)."""
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and "bodies" not in p.parts and p.name != "export.lock"
+        if p.is_file() and not p.name.startswith("cache.sqlite") and p.name != "export.lock"
     }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from exporter.models import Page
@@ -48,24 +51,50 @@ def test_body_cache_returns_only_the_requested_version(tmp_path: Path):
     assert state.get_body("65851") is None
 
 
-def test_page_changes_are_journaled_between_saves_and_replayed_on_load(tmp_path: Path):
+def test_page_changes_reach_the_cache_between_saves_and_survive_a_kill(tmp_path: Path):
     state = State.load(tmp_path)
     state.set_page(PageRecord(id="1", space_key="ENG", title="A", path="docs/a.md"))
     state.save()
+    saved = state.manifest_path.read_bytes()
     state.set_page(PageRecord(id="2", space_key="ENG", title="B", path="docs/b.md"))
     state.drop_page("1")
     state.maybe_flush(every_s=3600)
-    assert set(State.load(tmp_path).pages) == {"1"}  # nothing appended yet
+    assert set(State.load(tmp_path).pages) == {"1"}  # nothing written yet
     state.maybe_flush(every_s=0)
-    with open(state.journal_path, "a") as fh:
-        fh.write('{"page": {"id": "3", "spa')  # a write torn by a kill is ignored
-    assert set(State.load(tmp_path).pages) == {"2"}
+    assert set(State.load(tmp_path).pages) == {"2"}  # the killed run's work is kept
+    assert state.manifest_path.read_bytes() == saved  # a flush never rewrites the manifest
     state.save()
-    assert not state.journal_path.exists()
+    assert (
+        '"2":' in state.manifest_path.read_text() and '"1":' not in state.manifest_path.read_text()
+    )
     assert set(State.load(tmp_path).pages) == {"2"}
 
 
-def test_written_files_are_synced_to_disk_before_the_journal_or_manifest_names_them(
+def test_an_older_versions_journal_is_replayed_once_and_a_torn_line_ignored(tmp_path: Path):
+    state = State.load(tmp_path)
+    state.set_page(PageRecord(id="1", space_key="ENG", title="A", path="docs/a.md"))
+    state.save()
+    (state.dir / "cache.sqlite").unlink()  # an older version's output had no cache
+    page = PageRecord(id="2", space_key="ENG", title="B", path="docs/b.md").to_json()
+    lines = [json.dumps({"page": page}), json.dumps({"drop": "1"}), '{"page": {"id": "3", "spa']
+    state.journal_path.write_text("\n".join(lines))
+    loaded = State.load(tmp_path)
+    assert set(loaded.pages) == {"2"}
+    loaded.save()
+    assert not loaded.journal_path.exists()
+    assert set(State.load(tmp_path).pages) == {"2"}
+
+
+def _cached(state_dir: Path, page_id: str) -> bool:
+    db = state_dir / "cache.sqlite"
+    if not db.exists():
+        return False
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT 1 FROM pages WHERE id = ?", (page_id,)).fetchone()
+    return row is not None
+
+
+def test_written_files_are_synced_to_disk_before_the_cache_or_manifest_names_them(
     tmp_path: Path, monkeypatch
 ):
     import exporter.run.manifest as state_module
@@ -75,17 +104,21 @@ def test_written_files_are_synced_to_disk_before_the_journal_or_manifest_names_t
 
     def sync(path: Path) -> None:
         real_sync(path)
-        journal = tmp_path / ".confluence-export" / "manifest.journal"
-        events.append("sync (journal has 2)" if _names(journal, "2") else "sync")
+        manifest = tmp_path / ".confluence-export" / "manifest.json"
+        cached = _cached(tmp_path / ".confluence-export", "2")
+        named = manifest.exists() and '"2":' in manifest.read_text()
+        events.append(
+            "sync" + (" (cache has 2)" if cached else "") + (" (manifest)" if named else "")
+        )
 
     monkeypatch.setattr(state_module, "sync_filesystem", sync)
     state = State.load(tmp_path)
     state.set_page(PageRecord(id="2", space_key="ENG", title="B", path="docs/b.md"))
     state.flush_journal()
     assert events == ["sync"]
-    assert _names(state.journal_path, "2")
+    assert _cached(state.dir, "2")
     state.save()
-    assert events == ["sync", "sync (journal has 2)"]  # synced before the manifest replaced it
+    assert events == ["sync", "sync (cache has 2)"]  # synced before the manifest named it
     assert "2" in State.load(tmp_path).pages
 
 
@@ -103,10 +136,6 @@ def test_on_linux_only_the_output_file_system_is_synced_not_every_disk(tmp_path:
         assert state_module._SYNCFS(fd) == 0
     finally:
         os.close(fd)
-
-
-def _names(journal: Path, page_id: str) -> bool:
-    return journal.exists() and f'"id": "{page_id}"' in journal.read_text()
 
 
 def test_page_warnings_round_trip_through_manifest_and_journal_and_name_their_page(
@@ -132,7 +161,7 @@ def test_page_warnings_round_trip_through_manifest_and_journal_and_name_their_pa
     state.set_page(clean)
     state.save()
     state.set_page(warned)
-    state.flush_journal()  # the killed run's form: the journal holds the warned page
+    state.flush_journal()  # the killed run's form: the cache holds the warned page
     loaded = State.load(tmp_path)
     assert loaded.pages["7"] == warned
     assert loaded.pages["8"].warnings == ()
@@ -156,7 +185,11 @@ def test_scan_times_move_the_manifest_only_with_its_content(tmp_path: Path):
     again.save()
     assert again.manifest_path.read_bytes() == first
     assert State.load(tmp_path).spaces["ENG"].last_scan == "2026-01-02T00:00:00+00:00"
-    assert (again.dir / ".gitignore").read_text().splitlines()[1] == "scans.json"
+    assert (again.dir / ".gitignore").read_text().splitlines()[1:] == [
+        "*",
+        "!.gitignore",
+        "!manifest.json",
+    ]
 
     edited = State.load(tmp_path)
     edited.set_page(PageRecord.from_page(Page(id="7", space_key="ENG", title="Set up", version=2)))

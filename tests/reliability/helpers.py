@@ -268,6 +268,11 @@ def kill_round(
     if manifest.exists():
         pages = json.loads(manifest.read_text(encoding="utf-8")).get("pages", {})
         present = all((out / name).is_file() for rec in pages.values() for name in rec["files"])
+    if (out / STATE_DIR / "cache.sqlite").exists():  # records the run committed since its save
+        from exporter.run.manifest import State
+
+        records = State.load(out).pages.values()
+        present = present and all((out / n).is_file() for rec in records for n in rec.files)
     return KillRound(delay, killed, token_file_is_valid(config_path), present)
 
 
