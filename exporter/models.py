@@ -16,6 +16,8 @@ __all__ = [
     "Attachment",
     "ContentKind",
     "ConvertedPage",
+    "FLAVORS",
+    "Flavor",
     "NavNode",
     "NavTree",
     "Page",
@@ -26,6 +28,8 @@ __all__ = [
 ]
 
 ContentKind = Literal["page", "folder", "blogpost"]
+Flavor = Literal["gfm", "mkdocs", "docusaurus", "obsidian"]
+FLAVORS: tuple[Flavor, ...] = ("gfm", "mkdocs", "docusaurus", "obsidian")
 
 
 @dataclass(frozen=True, slots=True)

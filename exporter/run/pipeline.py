@@ -17,14 +17,15 @@ import logging
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from exporter._fs import clean_leftovers
 from exporter.config.settings import Config, SpaceSelection, require_selection
 from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
 from exporter.logs import group as log_group
-from exporter.models import NavTree, Page, Space
+from exporter.models import Flavor, NavTree, Page, Space
 from exporter.run.manifest import STATE_DIR, State
 from exporter.run.pages import Render
 from exporter.run.scan import Scan, Scanner
@@ -235,7 +236,9 @@ class Run:
             await client.aclose()
         if not self.dry_run and self.fmt in ("site", "both"):
             with sigterm_raises():  # it blocks the loop, which could not react to SIGTERM
-                _render_site(self.out, self.progress)
+                _render_site(
+                    self.out, cast(Flavor, self.flavor), self.progress
+                )  # checked by config
 
     def tree(self, scans: list[Scan]) -> NavTree:
         """The exported tree: scanned spaces, plus the others as recorded (with ``--space``)
@@ -323,7 +326,7 @@ def _recorded_home(state: State, key: str) -> str | None:
     return None
 
 
-def _render_site(out: Path, progress: ProgressFn) -> None:
+def _render_site(out: Path, flavor: Flavor, progress: ProgressFn) -> None:
     try:
         from exporter.site import render_site
     except ImportError:
@@ -331,7 +334,11 @@ def _render_site(out: Path, progress: ProgressFn) -> None:
         return
     started = time.monotonic()
     report = render_site(
-        out / "docs", out / "site", progress=lambda done, total: progress("site", done, total)
+        out / "docs",
+        out / "site",
+        flavor=flavor,
+        cache_dir=out / STATE_DIR / "site-cache",
+        progress=lambda done, total: progress("site", done, total),
     )
     log.info(
         "Site rendered in %.1f s: %d page(s) (%d rendered), %d file(s) written",
@@ -344,8 +351,5 @@ def _render_site(out: Path, progress: ProgressFn) -> None:
 
 def _remove_leftovers(out: Path) -> None:
     """Delete temp files a killed run left behind (the writer's and the state's)."""
-    patterns = [(out / "docs", ".tmp-*.part"), (out / STATE_DIR, ".*.tmp")]
-    for folder, pattern in patterns:
-        if folder.is_dir():
-            for leftover in folder.rglob(pattern):
-                leftover.unlink(missing_ok=True)
+    for folder in (out / "docs", out / STATE_DIR):
+        clean_leftovers(folder, recursive=True)

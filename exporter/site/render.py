@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 import exporter
 from exporter.errors import ConfigError, OutputError
+from exporter.models import FLAVORS, Flavor
 from exporter.signals import worker_signals
 from exporter.site.cache import CachedPage, RenderCache, cache_path, fingerprint, load_cache
 from exporter.site.links import LinkIndex, relative_url
@@ -30,7 +31,7 @@ from exporter.site.markdown import MarkdownRenderer, pygments_css
 from exporter.site.nav import NavContext, Sidebar
 from exporter.site.output import MARKER, SiteWriter
 from exporter.site.search import SearchDoc, body_share, search_entry
-from exporter.site.source import FLAVORS, DocPage, DocsTree, detect_flavor, page_body, read_docs
+from exporter.site.source import DocPage, DocsTree, page_body, read_docs
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SiteReport", "render_site", "templates_dir"]
 
@@ -50,7 +51,7 @@ class SiteReport:
     """What a render produced."""
 
     site_dir: Path
-    flavor: str
+    flavor: Flavor
     pages: int
     files: int  # attachments and other files copied from the docs folder
     written: int  # site files whose bytes changed
@@ -75,20 +76,23 @@ def render_site(
     docs_dir: Path,
     site_dir: Path,
     *,
-    flavor: str | None = None,
+    flavor: Flavor,
     site_name: str | None = None,
+    cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SiteReport:
-    """Render the docs folder ``docs_dir`` into a static site in ``site_dir``.
+    """Render the docs folder ``docs_dir``, written in ``flavor``, into a static site.
 
-    ``flavor`` is detected from the docs folder when not given; ``site_name`` defaults to the
-    title of the top index page. ``progress(done, total)`` is called as pages are rendered.
+    The flavor is the one the docs were exported in (the caller knows it: the export's
+    configuration or its recorded state), never guessed from the files. ``site_name`` defaults
+    to the title of the top index page. Unchanged pages are reused from the render cache kept
+    in ``cache_dir`` (none kept without it). ``progress(done, total)`` is called as pages are
+    rendered.
     """
-    if flavor is not None and flavor not in FLAVORS:
+    if flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
     docs_dir, site_dir = Path(docs_dir), Path(site_dir)
     tree = read_docs(docs_dir)
-    flavor = flavor or detect_flavor(docs_dir)
     name = site_name or (tree.root.page.title if tree.root.page else "") or "Documentation"
     tree = _with_home(tree, name)
     writer = SiteWriter(site_dir)
@@ -97,7 +101,7 @@ def render_site(
     pages = _PageRenderer(tree, docs_dir, flavor, name, LinkIndex.build(tree))
     _write_theme(writer, pages.templates, name, tree.pages[0])
     key = fingerprint(tree, docs_dir, flavor=flavor, site_name=name, templates=templates_dir())
-    path = cache_path(docs_dir, site_dir)
+    path = cache_path(Path(cache_dir), site_dir) if cache_dir is not None else None
     cached = load_cache(path, key, site_dir / MARKER)
     with RenderCache(path, key) as cache:
         rendered, broken = _write_pages(tree, pages, writer, cache, cached, progress)
