@@ -413,6 +413,7 @@ SCHEMA = Section(
                 "reconcile_days": Int(minimum=0),
                 "max_delete_share": Share(),
                 "allow_deletions": Bool(),
+                "site_name": Str(),
             }
         ),
         "api": Section(

@@ -109,6 +109,7 @@ class OutputConfig:
     # all of them, whatever the share) refuses unless deletions are allowed.
     max_delete_share: float = 0.5
     allow_deletions: bool = False
+    site_name: str | None = None  # the site's title; None: the Confluence site's name
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from exporter._fs import clean_leftovers
 from exporter.config.settings import Config, SpaceSelection, require_selection
@@ -220,6 +221,7 @@ class Run:
             if not self.dry_run:
                 self.state.users.update(users)
             await Render(self, client, scans, site_url, users).execute()
+            site_spaces = self._site_spaces(scans)
             if not self.dry_run:
                 for scan in scans:
                     self.scanner.finish_space(scan)
@@ -237,8 +239,19 @@ class Run:
         if not self.dry_run and self.fmt in ("site", "both"):
             with sigterm_raises():  # it blocks the loop, which could not react to SIGTERM
                 _render_site(
-                    self.out, cast(Flavor, self.flavor), self.progress
-                )  # checked by config
+                    self.out,
+                    cast(Flavor, self.flavor),  # a Literal in the config, a click.Choice flag
+                    self.progress,
+                    _site_name(self.config, connection, site_url),
+                    site_spaces,
+                )
+
+    def _site_spaces(self, scans: list[Scan]) -> list[Space]:
+        """The spaces the site names: as scanned now, the others as recorded."""
+        spaces = [s.selected.space for s in scans]
+        seen = {s.key for s in spaces}
+        recorded = sorted(self.state.spaces.items())
+        return spaces + [Space(id=r.id, key=k, name=r.name) for k, r in recorded if k not in seen]
 
     def tree(self, scans: list[Scan]) -> NavTree:
         """The exported tree: scanned spaces, plus the others as recorded (with ``--space``)
@@ -326,7 +339,15 @@ def _recorded_home(state: State, key: str) -> str | None:
     return None
 
 
-def _render_site(out: Path, flavor: Flavor, progress: ProgressFn) -> None:
+def _site_name(config: Config, connection: Any, site_url: str) -> str:
+    """``output.site_name``, else the Confluence site's name, else its host name."""
+    name = config.output.site_name or getattr(connection, "site_name", None)
+    return str(name or urlsplit(site_url).hostname or "Documentation")
+
+
+def _render_site(
+    out: Path, flavor: Flavor, progress: ProgressFn, site_name: str, spaces: list[Space]
+) -> None:
     try:
         from exporter.site import render_site
     except ImportError:
@@ -337,6 +358,8 @@ def _render_site(out: Path, flavor: Flavor, progress: ProgressFn) -> None:
         out / "docs",
         out / "site",
         flavor=flavor,
+        site_name=site_name,
+        spaces=spaces,
         cache_dir=out / STATE_DIR / "site-cache",
         progress=lambda done, total: progress("site", done, total),
     )

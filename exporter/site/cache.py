@@ -54,20 +54,27 @@ def cache_path(cache_dir: Path, site_dir: Path) -> Path:
 
 
 def fingerprint(
-    tree: DocsTree, docs_dir: Path, *, flavor: str, site_name: str, templates: Path
+    tree: DocsTree,
+    docs_dir: Path,
+    *,
+    flavor: str,
+    site_name: str,
+    templates: Path,
+    extra: object = None,
 ) -> str:
     """A digest of every render input except page bodies: any change means a full render.
 
     Covers the tree (order, titles, positions, output paths, the front matter pages show, their
     attachments and sizes), the files copied, flavor, site name, the templates, this package's
-    site code and version, and the versions of the libraries that turn Markdown into HTML.
+    site code and version, the versions of the libraries that turn Markdown into HTML, and
+    ``extra`` (JSON: what else the pages show, e.g. the spaces' names and descriptions).
     """
     h = hashlib.sha256()
 
     def put(*parts: object) -> None:
         h.update(json.dumps(parts, ensure_ascii=False).encode("utf-8") + b"\n")
 
-    put(CACHE_VERSION, exporter.__version__, flavor, site_name)
+    put(CACHE_VERSION, exporter.__version__, flavor, site_name, extra)
     for dist in LIBRARIES:
         put(dist, _version(dist))
     code = Path(__file__).resolve().parent

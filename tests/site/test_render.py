@@ -160,7 +160,7 @@ def test_hostile_content_cannot_run_script(rendered: Callable[[str], Path], flav
         assert needle not in body.lower(), needle
     assert '<a rel="noopener noreferrer">raw js link</a>' in body
     assert "Safe text survives." in body
-    assert html.count("<script") == 2  # only the site's own two scripts
+    assert html.count("<script") == 3  # only the site's own three scripts (theme, search, site)
     assert "&lt;/title&gt;&lt;script&gt;" in html
     assert HOSTILE_TITLE not in html
 
