@@ -37,7 +37,9 @@ __all__ = [
 
 INFO_NAME = "site-info.json"
 RECENT_PAGES = 10
-_LISTING = re.compile(r'\A\s*<ul>\s*(?:<li><a href="[^"<>]*"(?: rel="[^"<>]*")?>[^<]*</a></li>\s*)*</ul>\s*\Z')
+_LISTING = re.compile(
+    r'\A\s*<ul>\s*(?:<li><a href="[^"<>]*"(?: rel="[^"<>]*")?>[^<]*</a></li>\s*)*</ul>\s*\Z'
+)
 
 
 @dataclass(frozen=True, slots=True)
