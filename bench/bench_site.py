@@ -83,17 +83,17 @@ def main() -> None:
         if args.docs is None:
             build(docs, args.pages)
         start = time.perf_counter()
-        report = render_site(docs, tmp / "site", flavor=args.flavor)
+        report = render_site(docs, tmp / "site", flavor=args.flavor, cache_dir=tmp / "cache")
         first = time.perf_counter() - start
         peak = _peak_mb()
         start = time.perf_counter()
-        again = render_site(docs, tmp / "site", flavor=args.flavor)
+        again = render_site(docs, tmp / "site", flavor=args.flavor, cache_dir=tmp / "cache")
         second = time.perf_counter() - start
         if args.docs is None:
             page = docs / "space0" / "p1" / "index.md"
             page.write_text(page.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
             start = time.perf_counter()
-            edited = render_site(docs, tmp / "site", flavor=args.flavor)
+            edited = render_site(docs, tmp / "site", flavor=args.flavor, cache_dir=tmp / "cache")
             third = time.perf_counter() - start
         files = [p for p in (tmp / "site").rglob("*") if p.is_file()]
         total = sum(p.stat().st_size for p in files)

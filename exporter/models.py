@@ -17,6 +17,7 @@ __all__ = [
     "Attachment",
     "ContentKind",
     "ConvertedPage",
+    "FLAVORS",
     "Flavor",
     "NavNode",
     "NavTree",
@@ -57,6 +58,7 @@ class Space:
     homepage_id: str | None = None
     url: str = ""  # absolute web URL of the space in Confluence
     status: str = "current"  # or "archived"
+    description: str = ""  # plain text, as the space's overview shows it
 
 
 @dataclass(frozen=True, slots=True)

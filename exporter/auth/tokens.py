@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from typing import Any, TypedDict, Unpack
 
 import filelock
 
+from exporter._fs import atomic_write, clean_leftovers, fsync_dir
 from exporter.config.settings import Config, default_token_file
 from exporter.errors import ConfigError, LoginRequired
 from exporter.logs import register_secret
@@ -233,37 +233,22 @@ class TokenStore:
             existed = self.exists()
             if existed:
                 self.path.unlink()
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
         return existed
 
     def _write(self, tokens: TokenSet) -> None:
         """Write a complete new file beside the old one and rename it over; caller holds lock."""
         register_secret(tokens.refresh_token)
         register_secret(tokens.access_token)
-        directory = self.path.parent
         self._remove_stale_temps()
         if self.path.is_symlink():
             self._check_file()
-        tmp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
         data = json.dumps(tokens.to_json(), indent=2, sort_keys=True).encode() + b"\n"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        _fsync_dir(directory)
+        atomic_write(self.path, data, mode=0o600, durable=True)
 
     def _remove_stale_temps(self) -> None:
         # Every writer holds the lock, so a temp file seen now was left by a killed process.
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        clean_leftovers(self.path.parent, of=self.path.name)
 
     # -- rotation ----------------------------------------------------------------------
 
@@ -298,20 +283,6 @@ class TokenStore:
 
 def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK | (os.X_OK if path.is_dir() else 0))
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (POSIX; a no-op where directories can't be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def token_store(config: Config) -> TokenStore:

@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 
 from exporter.cli.common import examples
+from exporter.errors import ConfigError
+from exporter.models import FLAVORS, Flavor
+from exporter.run.manifest import STATE_DIR, State
 from exporter.site.render import render_site
 from exporter.site.serve import make_server
-from exporter.site.source import FLAVORS
 
 __all__ = ["serve_command", "site_command"]
 
@@ -35,12 +37,21 @@ __all__ = ["serve_command", "site_command"]
     "--flavor",
     type=click.Choice(FLAVORS),
     default=None,
-    help="Markdown flavor of DOCS_DIR (default: detected from its files).",
+    help="Markdown flavor of DOCS_DIR (default: the one its export recorded; needed otherwise).",
 )
 @click.option("--site-name", default=None, help="Title in the header (default: the home page's).")
-def site_command(docs_dir: Path, site_dir: Path, flavor: str | None, site_name: str | None) -> None:
+def site_command(
+    docs_dir: Path, site_dir: Path, flavor: Flavor | None, site_name: str | None
+) -> None:
     """Render the navigable static site from an exported docs folder."""
-    report = render_site(docs_dir, site_dir, flavor=flavor, site_name=site_name)
+    out = docs_dir.resolve().parent
+    report = render_site(
+        docs_dir,
+        site_dir,
+        flavor=_flavor(docs_dir, out, flavor),
+        site_name=site_name,
+        cache_dir=out / STATE_DIR / "site-cache",
+    )
     click.echo(
         f"Site: {report.pages} pages ({report.rendered} rendered), {report.files} files ({report.flavor} flavor); "
         f"{report.written} written, {report.removed} removed."
@@ -48,6 +59,26 @@ def site_command(docs_dir: Path, site_dir: Path, flavor: str | None, site_name: 
     for broken in report.broken_links:
         click.echo(f"warning: link to nothing in the export: {broken}", err=True)
     click.echo(f"Open {(site_dir / 'index.html').resolve().as_uri()}")
+
+
+def _flavor(docs_dir: Path, out: Path, given: Flavor | None) -> Flavor:
+    """The flavor the export of ``docs_dir`` recorded in its state, else ``--flavor``."""
+    recorded = None
+    if (out / STATE_DIR / "manifest.json").is_file():
+        recorded = State.load(out).options.get("flavor")
+    if recorded in FLAVORS:
+        if given is not None and given != recorded:
+            raise ConfigError(
+                f"{docs_dir} was exported in the {recorded} flavor, not {given}. "
+                f"Drop --flavor, or export again with --flavor {given}."
+            )
+        return recorded
+    if given is None:
+        raise ConfigError(
+            f"No export state beside {docs_dir} records its Markdown flavor. "
+            f"Pass --flavor ({' | '.join(FLAVORS)})."
+        )
+    return given
 
 
 @click.command(

@@ -183,6 +183,8 @@ class OutputConfig:
     allow_deletions: bool = field(default=False, metadata=check(Bool()))
     # git: one commit per page version (docs/history.md)
     history: HistoryMode = field(default="off", metadata=check(Choice(get_args(HistoryMode))))
+    # the static site's title; None: the Confluence site's name
+    site_name: str | None = field(default=None, metadata=check(Str()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,12 @@ async def readable_spaces(
     type is listed on its own; that also keeps a site's many personal spaces off the bill.
     """
     for kind in dict.fromkeys(types):
-        params: dict[str, str | int] = {"limit": batch, "type": kind, "status": "current"}
+        params: dict[str, str | int] = {
+            "limit": batch,
+            "type": kind,
+            "status": "current",
+            "description-format": "plain",
+        }
         async for item in client.paginate_v2("/api/v2/spaces", params):
             if item.get("status", "current") == "current" and item.get("type", kind) == kind:
                 yield space_from_json(item, site_url)
@@ -164,6 +169,7 @@ async def _spaces_by_key(
                 "limit": batch,
                 "keys": ",".join(asked),
                 "status": status,
+                "description-format": "plain",
             }
             async for item in client.paginate_v2("/api/v2/spaces", params):
                 found.setdefault(item["key"], space_from_json(item, site_url))
@@ -180,4 +186,13 @@ def space_from_json(item: dict[str, Any], site_url: str) -> Space:
         homepage_id=str(item["homepageId"]) if item.get("homepageId") else None,
         url=f"{site_url.rstrip('/')}/wiki/spaces/{item['key']}",
         status=str(item.get("status") or "current"),
+        description=_plain_description(item),
     )
+
+
+def _plain_description(item: dict[str, Any]) -> str:
+    """``description.plain.value`` (asked for with ``description-format=plain``), or ""."""
+    description = item.get("description")
+    plain = description.get("plain") if isinstance(description, dict) else None
+    value = plain.get("value") if isinstance(plain, dict) else None
+    return value.strip() if isinstance(value, str) else ""

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from exporter._fs import atomic_write, temp_path
 from exporter.docs.files import WriteStatus, compare_bytes, compare_files
 from exporter.docs.layout import Entry, Layout, plan_layout
 from exporter.docs.nav import emitter_for, listing_markdown, render_front_matter
@@ -262,7 +263,8 @@ class DocsWriter:
         if not self.dry_run:
             target.parent.mkdir(parents=True, exist_ok=True)
         folder = None if self.dry_run else target.parent
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+        tmp = temp_path((folder or Path(tempfile.gettempdir())) / target.name)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
         try:
             with os.fdopen(fd, "wb") as fh:
                 yield fh
@@ -352,7 +354,7 @@ def _with_page(entry: Entry, page: Page) -> Entry:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, then ``os.replace``.
+    """Write via ``_fs.atomic_write`` (temp file in the same folder, then ``os.replace``).
 
     No fsync per file: the state makes a batch of written files durable with one file-system
     sync before its journal or manifest records them (``State.flush_journal``).
@@ -363,13 +365,4 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise OutputError(
             f"Cannot create folder {target.parent}: a file is in the way. Move it aside."
         ) from exc
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write(target, data, mode=_FILE_MODE)

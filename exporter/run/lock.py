@@ -20,6 +20,7 @@ from typing import Any
 
 import filelock
 
+from exporter._fs import atomic_write, clean_leftovers
 from exporter.errors import LockHeld, OutputError
 
 __all__ = ["ExportLock", "LockInfo"]
@@ -96,9 +97,8 @@ class ExportLock:
             "host": socket.gethostname(),
             "since": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         }
-        tmp = self.info_path.with_name(f"{INFO_NAME}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(info) + "\n", encoding="utf-8")
-        os.replace(tmp, self.info_path)
+        clean_leftovers(self.state_dir)  # we hold the lock: a temp file here is a killed run's
+        atomic_write(self.info_path, json.dumps(info) + "\n")
 
     def _held_message(self) -> str:
         info = None

@@ -18,21 +18,23 @@ import logging
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, cast
 
 import httpx
 
+from exporter._fs import clean_leftovers
 from exporter.config.settings import Config, SpaceSelection, require_selection
 from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
-from exporter.models import NavTree, Space
+from exporter.models import Flavor, NavTree, Space
 from exporter.run.context import RunContext
 from exporter.run.history_step import exported_pages, history_step
 from exporter.run.manifest import STATE_DIR, State
 from exporter.run.pages import Render
 from exporter.run.plan import PlanRules
 from exporter.run.scan import Scan, Scanner
+from exporter.run.site_step import render_site_step, site_name
 from exporter.run.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.signals import run_async, sigterm_raises
 from exporter.warnings import sort_warnings
@@ -265,6 +267,7 @@ class Run:
                 exported = exported_pages(self.state)
                 self.history_args = (render.writer, render.tree, exported)
                 await self.history.gather(client, walker, exported, self.state.get_body)
+            site_spaces = self._site_spaces(scans)
             if not self.dry_run:
                 for scan in scans:
                     self.scanner.finish_space(scan)
@@ -281,7 +284,20 @@ class Run:
             await client.aclose()
         if not self.dry_run and self.fmt in ("site", "both"):
             with sigterm_raises():  # it blocks the loop, which could not react to SIGTERM
-                _render_site(self.out, self.progress)
+                render_site_step(
+                    self.out,
+                    cast(Flavor, self.flavor),  # a Literal in the config, a click.Choice flag
+                    self.progress,
+                    site_name(self.config, connection, site_url),
+                    site_spaces,
+                )
+
+    def _site_spaces(self, scans: list[Scan]) -> list[Space]:
+        """The spaces the site names: as scanned now, the others as recorded."""
+        spaces = [s.selected.space for s in scans]
+        seen = {s.key for s in spaces}
+        recorded = sorted(self.state.spaces.items())
+        return spaces + [Space(id=r.id, key=k, name=r.name) for k, r in recorded if k not in seen]
 
     def tree(self, scans: list[Scan]) -> NavTree:
         """The exported tree: scanned spaces, plus the others as recorded (with ``--space``)
@@ -364,29 +380,7 @@ def _recorded_home(state: State, key: str) -> str | None:
     return None
 
 
-def _render_site(out: Path, progress: ProgressFn) -> None:
-    try:
-        from exporter.site import render_site
-    except ImportError:
-        log.warning("The static site renderer is not available; only docs/ was written.")
-        return
-    started = time.monotonic()
-    report = render_site(
-        out / "docs", out / "site", progress=lambda done, total: progress("site", done, total)
-    )
-    log.info(
-        "Site rendered in %.1f s: %d page(s) (%d rendered), %d file(s) written",
-        time.monotonic() - started,
-        report.pages,
-        report.rendered,
-        report.written,
-    )
-
-
 def _remove_leftovers(out: Path) -> None:
     """Delete temp files a killed run left behind (the writer's and the state's)."""
-    patterns = [(out / "docs", ".tmp-*.part"), (out / STATE_DIR, ".*.tmp")]
-    for folder, pattern in patterns:
-        if folder.is_dir():
-            for leftover in folder.rglob(pattern):
-                leftover.unlink(missing_ok=True)
+    for folder in (out / "docs", out / STATE_DIR):
+        clean_leftovers(folder, recursive=True)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from exporter._fs import atomic_write
 from exporter.errors import OutputError
 
 __all__ = [
@@ -133,10 +133,4 @@ def write_local_times(
 
 def _replace(path: Path, text: str) -> None:
     # Not fsync'd: a lost or torn scans.json only means the manifest's older times are used.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, text + ("" if text.endswith("\n") else "\n"))

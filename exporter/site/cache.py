@@ -1,8 +1,9 @@
 """The render cache: what an unchanged page contributes, kept so it need not be rendered again.
 
 A scheduled export re-renders the site after every run, mostly over pages that did not change.
-The cache, ``OUT/.confluence-export/site-cache/<site key>.jsonl`` (beside the docs folder, never
-in the served site), is JSON lines: a header with the site's :func:`fingerprint`, one line per
+The cache, ``<cache dir>/<site key>.jsonl`` (the caller names the folder: the export and the
+``site`` command pass ``OUT/.confluence-export/site-cache``, beside the docs folder and never in
+the served site; without one nothing is kept), is JSON lines: a header with the site's :func:`fingerprint`, one line per
 page (``{"d": digest, "s": source, "x": broken links}``, a tab, its search-index entry) and a
 trailer with checksums of the lines above and of the ``search-index.js`` written with them.
 
@@ -18,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import IO
 
 import exporter
-from exporter.run.manifest import STATE_DIR  # the export's state folder, beside the docs folder
+from exporter._fs import clean_leftovers, temp_path
 from exporter.site.search import INDEX_HEAD, INDEX_TAIL
 from exporter.site.source import DocsTree, SiteNode
 
@@ -47,27 +47,34 @@ class CachedPage:
     entry: bytes  # UTF-8 JSON (search.search_entry): 20,000 of them are held on a re-render
 
 
-def cache_path(docs_dir: Path, site_dir: Path) -> Path:
-    """The cache file for rendering ``docs_dir`` into ``site_dir`` (one per site folder)."""
+def cache_path(cache_dir: Path, site_dir: Path) -> Path:
+    """The cache file in ``cache_dir`` for renders into ``site_dir`` (one per site folder)."""
     key = hashlib.sha256(str(site_dir.resolve()).encode("utf-8")).hexdigest()[:16]
-    return docs_dir.resolve().parent / STATE_DIR / "site-cache" / f"{key}.jsonl"
+    return cache_dir / f"{key}.jsonl"
 
 
 def fingerprint(
-    tree: DocsTree, docs_dir: Path, *, flavor: str, site_name: str, templates: Path
+    tree: DocsTree,
+    docs_dir: Path,
+    *,
+    flavor: str,
+    site_name: str,
+    templates: Path,
+    extra: object = None,
 ) -> str:
     """A digest of every render input except page bodies: any change means a full render.
 
     Covers the tree (order, titles, positions, output paths, the front matter pages show, their
     attachments and sizes), the files copied, flavor, site name, the templates, this package's
-    site code and version, and the versions of the libraries that turn Markdown into HTML.
+    site code and version, the versions of the libraries that turn Markdown into HTML, and
+    ``extra`` (JSON: what else the pages show, e.g. the spaces' names and descriptions).
     """
     h = hashlib.sha256()
 
     def put(*parts: object) -> None:
         h.update(json.dumps(parts, ensure_ascii=False).encode("utf-8") + b"\n")
 
-    put(CACHE_VERSION, exporter.__version__, flavor, site_name)
+    put(CACHE_VERSION, exporter.__version__, flavor, site_name, extra)
     for dist in LIBRARIES:
         put(dist, _version(dist))
     code = Path(__file__).resolve().parent
@@ -99,13 +106,15 @@ def _version(dist: str) -> str:
         return ""
 
 
-def load_cache(path: Path, fingerprint: str, index_file: Path) -> dict[str, CachedPage]:
+def load_cache(path: Path | None, fingerprint: str, index_file: Path) -> dict[str, CachedPage]:
     """The cached pages by source path, or ``{}`` when the cache cannot be trusted.
 
     Trusted means: present, every line intact (checksum), written for this fingerprint, and
     ``index_file`` (the site's ``search-index.js``) still the one written with it. Read line by
     line: the cache of a big site is tens of megabytes.
     """
+    if path is None:
+        return {}
     try:
         pages: dict[str, CachedPage] = {}
         sha = hashlib.sha256()
@@ -145,18 +154,21 @@ def _file_sha(path: Path) -> str:
 class RenderCache:
     """Writes the new cache and ``search-index.js`` side by side while pages render.
 
-    Both are temporary files until :meth:`commit`; without a usable cache folder they live in
-    a temporary folder and the cache is not kept.
+    Both are temporary files until :meth:`commit` (in a work folder named by ``_fs.temp_path``,
+    renamed into place); without a cache path, or an unusable one, they live in a temporary
+    folder and the cache is not kept.
     """
 
-    def __init__(self, path: Path, fingerprint: str) -> None:
+    def __init__(self, path: Path | None, fingerprint: str) -> None:
         self.path = path
         try:
+            if path is None:
+                raise FileNotFoundError("no cache folder")
             path.unlink(missing_ok=True)  # a render that stops half-way must leave no cache
             path.parent.mkdir(parents=True, exist_ok=True)
-            for left in path.parent.glob(f".tmp-{path.stem}-*"):  # from a killed render
-                shutil.rmtree(left, ignore_errors=True)
-            self.work = Path(tempfile.mkdtemp(prefix=f".tmp-{path.stem}-", dir=path.parent))
+            clean_leftovers(path.parent)  # work folders of a killed render
+            self.work = temp_path(path)
+            self.work.mkdir()
             self.keep = True
         except OSError:
             self.work = Path(tempfile.mkdtemp(prefix="confluence-export-site-"))
@@ -201,7 +213,7 @@ class RenderCache:
 
     def commit(self) -> None:
         """Keep the cache (after the site is written): checksums, then an atomic rename."""
-        if not self.keep:
+        if not self.keep or self.path is None:
             return
         trailer = {"index": _file_sha(self.index_file), "sha": self._cache_sha.hexdigest()}
         self._cache.write(_json(trailer).encode("utf-8") + b"\n")

@@ -38,6 +38,7 @@ from exporter.site.wikilinks import wikilinks_plugin
 __all__ = ["Heading", "MarkdownRenderer", "RenderedBody", "pygments_css"]
 
 _TAGS = re.compile(r"<[^>]*>")
+_HEADING = re.compile(r'(<h([1-6]) id="([^"<>]+)">)(.*?)(</h\2>)', re.DOTALL)
 _SPACE = re.compile(r"\s+")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -78,11 +79,26 @@ def _highlight(code: str, lang: str, attrs: str) -> str:
 
 
 def pygments_css(light: str = "default", dark: str = "monokai") -> str:
-    """Stylesheet for highlighted code: the light style, and the dark one for dark schemes."""
+    """Stylesheet for highlighted code: the light style, and the dark one for a dark scheme
+    (the system's, unless the reader chose light with the theme toggle) or a chosen dark."""
     light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
-    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
-    dark_block = "\n".join("  " + line for line in dark_css.splitlines())
-    return f"{light_css}\n@media (prefers-color-scheme: dark) {{\n{dark_block}\n}}\n"
+    chosen = HtmlFormatter(style=dark).get_style_defs(':root[data-theme="dark"] .highlight')
+    system = HtmlFormatter(style=dark).get_style_defs(':root:not([data-theme="light"]) .highlight')
+    system_block = "\n".join("  " + line for line in system.splitlines())
+    return f"{light_css}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system_block}\n}}\n"
+
+
+def _permalinks(html: str) -> str:
+    """A ``#`` link at the end of every heading with an id, to copy or follow its address."""
+
+    def link(match: re.Match[str]) -> str:
+        open_tag, _, anchor, inner, close = match.groups()
+        permalink = (
+            f'<a class="headerlink" href="#{anchor}" aria-label="Link to this section">#</a>'
+        )
+        return f"{open_tag}{inner}{permalink}{close}"
+
+    return _HEADING.sub(link, html)
 
 
 class MarkdownRenderer:
@@ -121,7 +137,7 @@ class MarkdownRenderer:
         raw = self.md.renderer.render(tokens, self.md.options, env)
         html = clean(raw, lambda url: links.rewrite(url, source=page.source, output=page.output))
         text = _SPACE.sub(" ", unescape(_TAGS.sub(" ", html))).strip()
-        return RenderedBody(html=html, toc=toc, text=text)
+        return RenderedBody(html=_permalinks(html), toc=toc, text=text)
 
 
 def _inline_text(token: object) -> str:

@@ -1,5 +1,8 @@
 """Write the site directory: atomic per file, only on change, stale files removed.
 
+Each file goes through ``_fs.atomic_write``; the temp files of a render that was killed are
+removed by the next one (``_fs.clean_leftovers``, in the walk that finds stale files).
+
 Pages are written as they are rendered (never all held in memory).
 
 A file is rewritten only when its bytes change, so re-rendering unchanged docs leaves the site
@@ -12,10 +15,9 @@ from __future__ import annotations
 
 import filecmp
 import os
-import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 
+from exporter._fs import atomic_write, clean_leftovers, is_leftover
 from exporter.errors import OutputError
 from exporter.site.sanitize import clean_svg
 
@@ -94,19 +96,7 @@ class SiteWriter:
         if _unchanged(target, content):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                if isinstance(content, Path):
-                    with content.open("rb") as src:
-                        shutil.copyfileobj(src, fh)  # attachments can be big: stream them
-                else:
-                    fh.write(content)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, content)
         self.written += 1
 
     def _remove_stale(self) -> None:
@@ -115,7 +105,8 @@ class SiteWriter:
             dirs[:] = sorted(d for d in dirs if not _kept(d))
             rel_top = os.path.relpath(top, self.site_dir)
             folders.append(top)
-            for name in sorted(files):
+            clean_leftovers(Path(top))  # temp files of a render that was killed
+            for name in sorted(f for f in files if not is_leftover(f)):
                 rel = name if rel_top == "." else f"{Path(rel_top).as_posix()}/{name}"
                 if rel not in self.files and not _kept(name):
                     os.unlink(os.path.join(top, name))

@@ -9,11 +9,13 @@ Markdown and site structure are unchanged since the last render are reused (``ca
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import multiprocessing as mp
 import os
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,14 +25,24 @@ from markupsafe import Markup
 
 import exporter
 from exporter.errors import ConfigError, OutputError
+from exporter.models import FLAVORS, Flavor, Space
 from exporter.signals import worker_signals
 from exporter.site.cache import CachedPage, RenderCache, cache_path, fingerprint, load_cache
+from exporter.site.home import (
+    SiteInfo,
+    home_cards,
+    is_plain_listing,
+    load_info,
+    name_spaces,
+    recent_pages,
+    save_info,
+)
 from exporter.site.links import LinkIndex, relative_url
 from exporter.site.markdown import MarkdownRenderer, pygments_css
 from exporter.site.nav import NavContext, Sidebar
 from exporter.site.output import MARKER, SiteWriter
 from exporter.site.search import SearchDoc, body_share, search_entry
-from exporter.site.source import FLAVORS, DocPage, DocsTree, detect_flavor, page_body, read_docs
+from exporter.site.source import DocPage, DocsTree, page_body, read_docs
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SiteReport", "render_site", "templates_dir"]
 
@@ -39,7 +51,7 @@ CONTENT_SECURITY_POLICY = (
     "media-src 'self'; font-src 'self'; connect-src 'none'; object-src 'none'; frame-src 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
-STATIC_FILES = ("site.css", "site.js", "search.js")
+STATIC_FILES = ("site.css", "site.js", "search.js", "theme.js")
 POOL_MIN_PAGES = 200  # pages to render before rendering moves to worker processes
 POOL_CHUNK = 8  # pages per task sent to a worker
 MAX_WORKERS = 4
@@ -50,7 +62,7 @@ class SiteReport:
     """What a render produced."""
 
     site_dir: Path
-    flavor: str
+    flavor: Flavor
     pages: int
     files: int  # attachments and other files copied from the docs folder
     written: int  # site files whose bytes changed
@@ -75,29 +87,45 @@ def render_site(
     docs_dir: Path,
     site_dir: Path,
     *,
-    flavor: str | None = None,
+    flavor: Flavor,
     site_name: str | None = None,
+    spaces: Sequence[Space] | None = None,
+    cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SiteReport:
-    """Render the docs folder ``docs_dir`` into a static site in ``site_dir``.
+    """Render the docs folder ``docs_dir``, written in ``flavor``, into a static site.
 
-    ``flavor`` is detected from the docs folder when not given; ``site_name`` defaults to the
-    title of the top index page. ``progress(done, total)`` is called as pages are rendered.
+    The flavor is the one the docs were exported in (the caller knows it: the export's
+    configuration or its recorded state), never guessed from the files. ``spaces`` (from
+    Confluence) name the space folders and fill the home page's cards; they and ``site_name``
+    are recorded in ``cache_dir``, and read from there when not given. ``site_name`` defaults
+    to the title of the top index page. Unchanged pages are reused from the render cache kept
+    in ``cache_dir`` (none kept without it). ``progress(done, total)`` is called as pages are
+    rendered.
     """
-    if flavor is not None and flavor not in FLAVORS:
+    if flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
     docs_dir, site_dir = Path(docs_dir), Path(site_dir)
-    tree = read_docs(docs_dir)
-    flavor = flavor or detect_flavor(docs_dir)
-    name = site_name or (tree.root.page.title if tree.root.page else "") or "Documentation"
+    info = _site_info(site_name, spaces, cache_dir)
+    tree = name_spaces(read_docs(docs_dir), info.spaces)
+    name = info.site_name or (tree.root.page.title if tree.root.page else "") or "Documentation"
     tree = _with_home(tree, name)
+    tree = replace(tree, root=replace(tree.root, title=name))  # the first breadcrumb
     writer = SiteWriter(site_dir)
     writer.check_target(docs_dir)
 
     pages = _PageRenderer(tree, docs_dir, flavor, name, LinkIndex.build(tree))
+    pages.home = {"cards": home_cards(tree, info.spaces), "recent": recent_pages(tree, info.spaces)}
     _write_theme(writer, pages.templates, name, tree.pages[0])
-    key = fingerprint(tree, docs_dir, flavor=flavor, site_name=name, templates=templates_dir())
-    path = cache_path(docs_dir, site_dir)
+    key = fingerprint(
+        tree,
+        docs_dir,
+        flavor=flavor,
+        site_name=name,
+        templates=templates_dir(),
+        extra=info.fingerprint(),
+    )
+    path = cache_path(Path(cache_dir), site_dir) if cache_dir is not None else None
     cached = load_cache(path, key, site_dir / MARKER)
     with RenderCache(path, key) as cache:
         rendered, broken = _write_pages(tree, pages, writer, cache, cached, progress)
@@ -118,6 +146,26 @@ def render_site(
     )
 
 
+def _site_info(
+    site_name: str | None, spaces: Sequence[Space] | None, cache_dir: Path | None
+) -> SiteInfo:
+    """The names to show: as given (and then recorded), else as recorded in ``cache_dir``."""
+    if spaces is not None:
+        info = SiteInfo(site_name=site_name, spaces=tuple(spaces))
+        if cache_dir is not None:
+            # Unrecorded, only a later `site` command misses the names (it shows folder titles).
+            with contextlib.suppress(OSError):
+                save_info(Path(cache_dir), info)
+        return info
+    recorded = load_info(Path(cache_dir)) if cache_dir is not None else SiteInfo()
+    return SiteInfo(site_name=site_name or recorded.site_name, spaces=recorded.spaces)
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
 def _write_theme(
     writer: SiteWriter, templates: jinja2.Environment, name: str, home: DocPage
 ) -> None:
@@ -128,8 +176,23 @@ def _write_theme(
         writer.add(f"_static/{filename}", static / filename)
     writer.add("_static/pygments.css", pygments_css())
     writer.add(".nojekyll", b"")
+    # GitHub Pages answers a miss at any depth with this one file, so nothing relative can
+    # load: the theme is inlined (allowed by its hash), and a script finds the site root.
+    css = (static / "site.css").read_text(encoding="utf-8")
+    script = (static / "404.js").read_text(encoding="utf-8")
+    csp = (
+        CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src {_csp_hash(script)}")
+        .replace("style-src 'self'", f"style-src {_csp_hash(css)}")
+        .replace("connect-src 'none'", "connect-src 'self'")
+    )
     not_found = templates.get_template("404.html").render(
-        site_name=name, root="", home_href="index.html", csp=CONTENT_SECURITY_POLICY, page=home
+        site_name=name,
+        root="",
+        home_href="index.html",
+        csp=csp,
+        page=home,
+        inline_css=Markup(css),
+        inline_js=Markup(script),
     )
     writer.add("404.html", not_found)
 
@@ -185,12 +248,18 @@ class _PageRenderer:
         self.templates = _environment()
         self.page_template = self.templates.get_template("page.html")
         self.share = body_share(len(tree.pages))
+        self.home: dict[str, object] = {"cards": [], "recent": []}
 
     def render(self, page: DocPage) -> tuple[str, CachedPage]:
         """The page's HTML, and what the cache keeps of it (broken links, search entry)."""
         before = len(self.links.broken)
         body = self.renderer.render(page, self.links, page_body(self.docs_dir, page))
         context = _page_context(page, body, self.nav, self.site_name, self.docs_dir)
+        is_home = page.output == "index.html"
+        context["home"] = self.home if is_home else {"cards": [], "recent": []}
+        if is_home and self.home.get("cards") and is_plain_listing(body.html):
+            context["body"] = Markup("")  # the docs' list of spaces: the cards show them
+            context["children"] = []
         html = self.page_template.render(nav_html=Markup(self.sidebar.html(page)), **context)
         crumbs = " › ".join(c.title for c in self.nav.breadcrumbs(page)[1:])
         entry = search_entry(SearchDoc(page.title, page.output, crumbs, body.text), self.share)

@@ -22,24 +22,20 @@ import yaml
 from exporter.errors import ConfigError, OutputError
 
 __all__ = [
-    "FLAVORS",
     "DocPage",
     "DocsTree",
     "SiteNode",
-    "detect_flavor",
     "output_path",
     "page_body",
     "read_docs",
     "split_front_matter",
 ]
 
-FLAVORS = ("gfm", "mkdocs", "docusaurus", "obsidian")
 INDEX_NAMES = ("index.md", "README.md", "index.mdx")
 PAGE_SUFFIXES = (".md", ".mdx")
 SKIPPED_FILES = frozenset({"_category_.json", "_category_.yml", "mkdocs.yml"})
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\r?\n|\Z)")
-_WIKILINK = re.compile(r"!?\[\[[^\]\n]+\]\]")
 # libyaml when PyYAML was built with it: front matter of 20,000 pages parses ~10x faster.
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -120,23 +116,6 @@ def page_body(docs_dir: Path, page: DocPage) -> str:
 def _decode(raw: bytes) -> str:
     """A page's text as text-mode reading gives it: UTF-8 (bad bytes replaced), ``\n`` newlines."""
     return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def detect_flavor(docs_dir: Path) -> str:
-    """Guess the Markdown flavor from the files the docs writer leaves beside the pages."""
-    if (docs_dir / "mkdocs.yml").exists() or (docs_dir.parent / "mkdocs.yml").exists():
-        return "mkdocs"
-    if (docs_dir / ".obsidian").is_dir():
-        return "obsidian"
-    if next(docs_dir.rglob("_category_.json"), None) is not None:
-        return "docusaurus"
-    for md in sorted(docs_dir.rglob("*.md"))[:200]:
-        meta, body = split_front_matter(md.read_text(encoding="utf-8", errors="replace"))
-        if "sidebar_position" in meta or "sidebar_label" in meta:
-            return "docusaurus"
-        if "aliases" in meta or "cssclasses" in meta or _WIKILINK.search(body):
-            return "obsidian"
-    return "gfm"
 
 
 def read_docs(docs_dir: Path) -> DocsTree:

@@ -23,7 +23,9 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.timeout(300)
 MARKER = "zyzzogeton-e2e-edit"
 # Files whose bytes legitimately depend on a page's body besides the page itself.
-BODY_DEPENDENTS = {"site/search-index.js"}
+# Files that show every page's text or date: the search index, and the home page (its space
+# cards say when each space was last updated, and it lists the latest updated pages).
+BODY_DEPENDENTS = {"site/search-index.js", "site/index.html"}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    render_site(build_docs(root, "gfm"), root / "site")
+    render_site(build_docs(root, "gfm"), root / "site", flavor="gfm")
     return root / "site"
 
 
@@ -145,7 +145,7 @@ def test_search_finds_a_word_past_the_verbatim_body_of_a_big_site(
     filler = "Filler words here. " * 100  # past MIN_BODY_CHARS, the page keeps only its words
     long_page = f"---\ntitle: Long page\n---\n{filler}The word Vérïtasquux is far down.\n"
     (docs / "long.md").write_text(long_page, encoding="utf-8")
-    render_site(docs, tmp_path / "site")
+    render_site(docs, tmp_path / "site", flavor="gfm")
     index = (tmp_path / "site/search-index.js").read_text(encoding="utf-8")
     assert "Vérïtasquux" not in index and " veritasquux" in index
     page.goto((tmp_path / "site/index.html").as_uri())

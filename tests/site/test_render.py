@@ -13,12 +13,12 @@ from sitedocs import DEEP_TITLE, HOSTILE_TITLE, UNIQUE_WORD, broken_links, build
 from exporter.errors import ConfigError, OutputError
 from exporter.site import render_site
 from exporter.site.nav import NavContext, Sidebar
-from exporter.site.source import detect_flavor, read_docs
+from exporter.site.source import read_docs
 
 
 def _render(tmp_path: Path, flavor: str) -> Path:
     docs = build_docs(tmp_path, flavor)
-    render_site(docs, tmp_path / "site")
+    render_site(docs, tmp_path / "site", flavor=flavor)
     return tmp_path / "site"
 
 
@@ -37,10 +37,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
 
 def _body(html: str) -> str:
     return html[html.index('<div class="page-body">') : html.index("</article>")]
-
-
-def test_flavor_is_detected_from_the_docs_folder(tmp_path: Path, flavor: str) -> None:
-    assert detect_flavor(build_docs(tmp_path, flavor)) == flavor
 
 
 def test_every_page_and_site_file_is_written(rendered: Callable[[str], Path], flavor: str) -> None:
@@ -164,7 +160,7 @@ def test_hostile_content_cannot_run_script(rendered: Callable[[str], Path], flav
         assert needle not in body.lower(), needle
     assert '<a rel="noopener noreferrer">raw js link</a>' in body
     assert "Safe text survives." in body
-    assert html.count("<script") == 2  # only the site's own two scripts
+    assert html.count("<script") == 3  # only the site's own three scripts (theme, search, site)
     assert "&lt;/title&gt;&lt;script&gt;" in html
     assert HOSTILE_TITLE not in html
 
@@ -229,8 +225,8 @@ def test_search_index_is_a_classic_script_with_every_page(rendered: Callable[[st
 
 def test_two_renders_are_byte_identical(tmp_path: Path) -> None:
     docs = build_docs(tmp_path, "obsidian")
-    render_site(docs, tmp_path / "a")
-    render_site(docs, tmp_path / "b")
+    render_site(docs, tmp_path / "a", flavor="obsidian")
+    render_site(docs, tmp_path / "b", flavor="obsidian")
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*"))
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*"))
     assert files_a == files_b
@@ -242,11 +238,11 @@ def test_two_renders_are_byte_identical(tmp_path: Path) -> None:
 def test_rerender_writes_only_changes_and_removes_stale_pages(tmp_path: Path) -> None:
     docs = build_docs(tmp_path, "gfm")
     site = tmp_path / "site"
-    render_site(docs, site)
-    again = render_site(docs, site)
+    render_site(docs, site, flavor="gfm")
+    again = render_site(docs, site, flavor="gfm")
     assert (again.written, again.removed) == (0, 0)
     (docs / "ops/runbook.md").unlink()
-    third = render_site(docs, site)
+    third = render_site(docs, site, flavor="gfm")
     assert not (site / "ops/runbook.html").exists()
     assert third.removed == 1
     assert third.written > 0  # sidebars and the search index changed
@@ -255,7 +251,7 @@ def test_rerender_writes_only_changes_and_removes_stale_pages(tmp_path: Path) ->
 def test_missing_top_index_gets_a_generated_home(tmp_path: Path) -> None:
     docs = build_docs(tmp_path, "mkdocs")
     (docs / "index.md").unlink()
-    report = render_site(docs, tmp_path / "site", site_name="My Export")
+    report = render_site(docs, tmp_path / "site", site_name="My Export", flavor="mkdocs")
     home = (tmp_path / "site/index.html").read_text()
     assert "<title>My Export</title>" in home
     assert '<a href="eng/index.html">Engineering</a>' in home
@@ -273,9 +269,9 @@ def test_site_dir_with_foreign_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("keep me")
     with pytest.raises(OutputError, match="not built by confluence-export"):
-        render_site(docs, tmp_path / "mine")
+        render_site(docs, tmp_path / "mine", flavor="gfm")
     with pytest.raises(OutputError, match="overlaps the docs folder"):
-        render_site(docs, docs / "site")
+        render_site(docs, docs / "site", flavor="gfm")
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep me"
 
 
@@ -299,9 +295,9 @@ def test_rerender_into_a_gh_pages_checkout_keeps_git_and_cname(tmp_path: Path) -
     (site / ".git" / "objects").mkdir(parents=True)
     (site / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
     (site / "CNAME").write_text("docs.example.com\n")
-    render_site(docs, site)
+    render_site(docs, site, flavor="gfm")
     (site / "old-page.html").write_text("stale")
-    render_site(docs, site)
+    render_site(docs, site, flavor="gfm")
     assert (site / ".git" / "HEAD").is_file() and (site / ".git" / "objects").is_dir()
     assert (site / "CNAME").read_text() == "docs.example.com\n"
     assert not (site / "old-page.html").exists()
@@ -315,7 +311,7 @@ def test_view_in_confluence_link_only_accepts_web_urls(tmp_path: Path) -> None:
         re.sub(r"source_url: .*", "source_url: 'javascript:window.__pwned=1'", text),
         encoding="utf-8",
     )
-    render_site(docs, tmp_path / "site")
+    render_site(docs, tmp_path / "site", flavor="gfm")
     html = (tmp_path / "site/ops/runbook.html").read_text()
     assert "javascript:" not in html and "View in Confluence" not in html
     assert "View in Confluence" in (tmp_path / "site/eng/unicode.html").read_text()

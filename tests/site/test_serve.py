@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from sitedocs import build_docs
 
 from exporter.cli.site import serve_command, site_command
 from exporter.errors import ConfigError
+from exporter.run.manifest import FORMAT, STATE_DIR
 from exporter.site import render_site
 from exporter.site.serve import SiteServer, make_server, normalize_sub_path
 
@@ -20,7 +22,7 @@ from exporter.site.serve import SiteServer, make_server, normalize_sub_path
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("served")
-    render_site(build_docs(root, "gfm"), root / "site")
+    render_site(build_docs(root, "gfm"), root / "site", flavor="gfm")
     return root / "site"
 
 
@@ -81,16 +83,48 @@ def test_serving_a_folder_without_a_site_says_to_build_it(tmp_path: Path) -> Non
     assert isinstance(result.exception, ConfigError)
 
 
-def test_site_command_renders_and_says_where_to_open(tmp_path: Path) -> None:
+def _record_flavor(docs: Path, flavor: str) -> None:
+    """An export state beside ``docs`` that records ``flavor``, as an export leaves it."""
+    state = docs.parent / STATE_DIR
+    state.mkdir()
+    manifest = {"format": FORMAT, "options": {"flavor": flavor}, "pages": {}}
+    (state / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_site_command_renders_in_the_flavor_the_export_recorded(tmp_path: Path) -> None:
     docs = build_docs(tmp_path, "docusaurus")
+    _record_flavor(docs, "docusaurus")
     out = tmp_path / "site"
     result = CliRunner().invoke(site_command, [str(docs), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (
-        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 19 written, 0 removed."
+        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 20 written, 0 removed."
         in result.output
     )
     assert (out / "index.html").resolve().as_uri() in result.output
+    cache = tmp_path / STATE_DIR / "site-cache"  # beside the docs, never in the site
+    assert [p.suffix for p in cache.iterdir()] == [".jsonl"]
+    assert not any(p.suffix == ".jsonl" for p in out.rglob("*"))
+
+
+def test_site_command_without_a_recorded_flavor_asks_for_the_flag(tmp_path: Path) -> None:
+    docs = build_docs(tmp_path, "mkdocs")  # its mkdocs.yml is no longer read as a hint
+    result = CliRunner().invoke(site_command, [str(docs), "--out", str(tmp_path / "site")])
+    assert isinstance(result.exception, ConfigError)
+    assert "Pass --flavor" in str(result.exception)
+    assert not (tmp_path / "site").exists()
+    flagged = [str(docs), "--out", str(tmp_path / "site"), "--flavor", "mkdocs"]
+    result = CliRunner().invoke(site_command, flagged)
+    assert result.exit_code == 0 and "(mkdocs flavor)" in result.output
+
+
+def test_site_command_refuses_a_flag_that_contradicts_the_recorded_flavor(tmp_path: Path) -> None:
+    docs = build_docs(tmp_path, "obsidian")
+    _record_flavor(docs, "obsidian")
+    args = [str(docs), "--out", str(tmp_path / "site"), "--flavor", "gfm"]
+    result = CliRunner().invoke(site_command, args)
+    assert isinstance(result.exception, ConfigError)
+    assert "exported in the obsidian flavor, not gfm" in str(result.exception)
 
 
 def test_site_command_rejects_an_unknown_flavor(tmp_path: Path) -> None:
