@@ -25,7 +25,11 @@ USAGE = DOCS / "usage.md"
 CONFIGURATION = DOCS / "configuration.md"
 OUTPUT = DOCS / "output.md"
 SANDBOX = DOCS / "sandbox.md"
-SETUP_COMMANDS = ["python3 -m pip install . && confluence-export demo", "bash scripts/test"]
+SETUP_COMMANDS = [
+    "python3 -m venv .venv && . .venv/bin/activate && python3 -m pip install . "
+    "&& confluence-export demo",
+    "bash scripts/test",
+]
 
 _CONTEXT = click.Context(cli)
 COMMANDS: dict[str, click.Command] = {}
