@@ -18,6 +18,7 @@ from exporter.cli.common import (
     load_settings,
     setup,
 )
+from exporter.models import FLAVORS
 
 if TYPE_CHECKING:
     from exporter.run.summary import ExportSummary
@@ -95,7 +96,7 @@ def print_summary(summary: ExportSummary, state: Context, summary_json: Path | N
 )
 @click.option(
     "--flavor",
-    type=click.Choice(["gfm", "mkdocs", "docusaurus", "obsidian"]),
+    type=click.Choice(FLAVORS),
     cls=ConfigOption,
     config_key="output.flavor",
     help="The Markdown dialect and folder layout: plain GitHub Markdown, MkDocs, Docusaurus "

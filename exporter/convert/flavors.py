@@ -18,10 +18,10 @@ from exporter.convert.escape import (
     unique_python_markdown,
 )
 from exporter.convert.resolve import Link
+from exporter.models import FLAVORS
 
 __all__ = ["FLAVORS", "STATUS_EMOJI", "Emitter", "emitter_for"]
 
-FLAVORS = ("gfm", "mkdocs", "docusaurus", "obsidian")
 
 _DOCUSAURUS_KINDS = dict(NAMED_KINDS, success="tip")
 _AMP_LIKE = re.compile(r"&(?=[#A-Za-z0-9])")

@@ -15,12 +15,11 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 from exporter.errors import OutputError
-from exporter.models import NavNode, NavTree, Page, SpaceTree
+from exporter.models import FLAVORS, NavNode, NavTree, Page, SpaceTree
 from exporter.slugs import MAX_RELPATH, MAX_SLUG, slugify, with_suffix_id
 
 __all__ = ["FLAVORS", "Entry", "EntryKind", "Layout", "index_name", "plan_layout"]
 
-FLAVORS = ("gfm", "mkdocs", "docusaurus", "obsidian")
 EntryKind = Literal["home", "space", "page", "folder", "blogpost", "blog", "year"]
 ROOT_KEY = "home"
 _RESERVED = frozenset({"index", "readme"})  # taken by each folder's index page

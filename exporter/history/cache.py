@@ -8,11 +8,11 @@ folder carries its own ``.gitignore``: it is a cache, never content.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import zlib
 from pathlib import Path
 
+from exporter._fs import atomic_write
 from exporter.history.versions import PageVersion
 
 __all__ = ["CACHE_DIR", "VersionCache"]
@@ -47,9 +47,7 @@ class VersionCache:
         ordered = sorted(versions, key=lambda v: v.number)
         data = {"upto": upto, "versions": [v.to_json() for v in ordered]}
         path = self._path(page_id)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(zlib.compress(json.dumps(data, sort_keys=True).encode(), 6))
-        os.replace(tmp, path)
+        atomic_write(path, zlib.compress(json.dumps(data, sort_keys=True).encode(), 6))
 
     def page_ids(self) -> list[str]:
         """Pages with cached versions."""

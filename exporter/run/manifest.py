@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import sys
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from exporter._fs import atomic_write
 from exporter.errors import OutputError
 from exporter.run.manifest_file import (
     FORMAT,
@@ -364,21 +366,22 @@ def sync_filesystem(path: Path) -> None:
 def _atomic_write(
     path: Path, write: Callable[[Any], object], *, text: bool = False, sync: bool = True
 ) -> None:
-    """Write a file through ``write(fh)`` into a temp file (fsync'd unless ``sync`` is False),
-    then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write a file through ``write(fh)`` with ``_fs.atomic_write`` (fsync'd unless ``sync`` is
+    False); a failed write is an ``OutputError`` that says what to check."""
+
+    def fill(fh: Any) -> None:
+        if not text:
+            write(fh)
+            return
+        wrapper = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        write(wrapper)
+        wrapper.flush()
+        wrapper.detach()
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w" if text else "wb", encoding="utf-8" if text else None) as fh:
-            write(fh)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, fill, durable=sync)
     except OSError as exc:
         raise OutputError(
             f"Cannot write {path}: {exc.strerror}. Check permissions and free space."
         ) from exc
-    except BaseException:  # Ctrl-C or SIGTERM mid-write: leave no temp file behind
-        tmp.unlink(missing_ok=True)
-        raise
