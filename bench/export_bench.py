@@ -39,15 +39,14 @@ SERVLET_ROUTES = (
 
 def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
     """Run one export (in a child process) and write its summary and peak RSS as JSON."""
+    from exporter.auth.connect import Connection
     from exporter.auth.httpauth import ApiTokenAuth
     from exporter.config.settings import ApiConfig, AuthConfig, Config, Endpoints, OutputConfig
     from exporter.errors import PartialExport
     from exporter.run.pipeline import export
 
-    class Conn:
-        wiki_base = base_url + "/wiki"
-        site_url = base_url
-        auth = ApiTokenAuth(email, token)
+    # A classic API token on the site itself, as connect() would find it (no login round trip).
+    conn = Connection(base_url + "/wiki", base_url, None, "basic", ApiTokenAuth(email, token))
 
     config = Config(
         site=base_url,
@@ -64,7 +63,7 @@ def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
     try:
-        summary = export(config, out=Path(out), connection=Conn())
+        summary = export(config, out=Path(out), connection=conn)
     except PartialExport as exc:
         summary = exc.summary  # type: ignore[attr-defined]
     data = summary.as_dict()

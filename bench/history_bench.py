@@ -37,14 +37,13 @@ def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
     """Run one export with history (in a child process); write its summary and peak RSS."""
     import logging
 
+    from exporter.auth.connect import Connection
     from exporter.auth.httpauth import ApiTokenAuth
     from exporter.config.settings import ApiConfig, AuthConfig, Config, Endpoints, OutputConfig
     from exporter.run.pipeline import export
 
-    class Conn:
-        wiki_base = base_url + "/wiki"
-        site_url = base_url
-        auth = ApiTokenAuth(email, token)
+    # A classic API token on the site itself, as connect() would find it (no login round trip).
+    conn = Connection(base_url + "/wiki", base_url, None, "basic", ApiTokenAuth(email, token))
 
     config = Config(
         site=base_url,
@@ -58,7 +57,7 @@ def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
-    summary = export(config, out=Path(out), connection=Conn())
+    summary = export(config, out=Path(out), connection=conn)
     data = summary.as_dict()
     data.pop("plan", None)
     data["wall_s"] = round(time.perf_counter() - started, 2)
