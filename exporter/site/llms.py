@@ -15,6 +15,7 @@ given, so two renders write the same bytes.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _WIKILINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
 _TAG = re.compile(r"<[^>]*>")
+_ATTRS = re.compile(r"\{[:#.]?[^{}]*\}")  # attribute lists: ![x](y){ width="1800" }
 _MARKS = re.compile(r"(\*\*|__|~~|`|(?<!\w)[*_]|[*_](?!\w))")
 _SENTENCE = re.compile(r"^(.+?[.!?。！？])(?=\s|$)")
 
@@ -93,7 +95,7 @@ def first_sentence(markdown: str, limit: int = DESCRIPTION_CHARS) -> str:
         if fenced or not line.strip() or _SKIP.match(line):
             continue
         text = _plain(_BULLET.sub("", line, count=1))
-        if not text:
+        if not any(char.isalnum() for char in text):
             continue
         match = _SENTENCE.match(text)
         text = match.group(1) if match else text
@@ -108,8 +110,9 @@ def _plain(text: str) -> str:
     text = _WIKILINK.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     text = _TAG.sub("", text)
+    text = _ATTRS.sub("", text)
     text = _MARKS.sub("", text)
-    return " ".join(text.replace("\\", "").split())
+    return " ".join(html.unescape(text.replace("\\", "")).split())
 
 
 def _label(text: str) -> str:
