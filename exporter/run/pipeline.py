@@ -206,9 +206,9 @@ class Run:
                 finally:
                     if not refused:
                         self.state.save()
+                write_report_files(self.out, self.warning_list())  # in the history's last commit
                 if self.history is not None and self.history_args is not None:  # after the manifest
                     self.history.commit(*self.history_args)
-                write_report_files(self.out, self.warning_list())
         self.summary.warning_list = self.warning_list()
         self.summary.warnings = len(self.summary.warning_list)
         self.summary.duration_s = time.monotonic() - started
