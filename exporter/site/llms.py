@@ -75,9 +75,21 @@ class _Section:
 
 
 def write_llms(
-    writer: SiteWriter, tree: DocsTree, docs_dir: Path, site_name: str, *, report: bool
-) -> LlmsFiles:
-    """Write both files at the site's root (only when their bytes changed)."""
+    writer: SiteWriter,
+    tree: DocsTree,
+    docs_dir: Path,
+    site_name: str,
+    *,
+    report: bool,
+    unchanged: bool = False,
+) -> LlmsFiles | None:
+    """Write both files at the site's root (only when their bytes changed). ``unchanged``: no
+    page and nothing else the render fingerprints changed, so the files on disk are kept
+    without reading every page again (None)."""
+    if unchanged and all((writer.site_dir / n).is_file() for n in (INDEX_NAME, FULL_NAME)):
+        writer.keep(INDEX_NAME)
+        writer.keep(FULL_NAME)
+        return None
     files = llms_files(tree, docs_dir, site_name, report=report)
     writer.add(INDEX_NAME, files.index)
     writer.add(FULL_NAME, files.full)

@@ -141,7 +141,9 @@ def render_site(
         if warnings is not None:
             write_report(writer, pages.templates, warnings, tree, name, CONTENT_SECURITY_POLICY)
         if llms_txt:
-            write_llms(writer, tree, docs_dir, name, report=warnings is not None)
+            write_llms(
+                writer, tree, docs_dir, name, report=warnings is not None, unchanged=not rendered
+            )
         writer.add(MARKER, cache.close_index())
         writer.finish()
         cache.commit()

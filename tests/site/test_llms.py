@@ -12,7 +12,7 @@ import pytest
 from sitedocs import build_docs
 
 from exporter.models import Space
-from exporter.site import render_site
+from exporter.site import llms, render_site
 from exporter.site.home import name_spaces
 from exporter.site.llms import first_sentence, llms_files
 from exporter.site.source import read_docs
@@ -153,3 +153,25 @@ def test_llms_txt_off_writes_neither_file_and_removes_earlier_ones(tmp_path: Pat
     assert (site / "llms.txt").is_file() and (site / "llms-full.txt").is_file()
     render_site(docs, site, flavor="gfm", llms_txt=False)
     assert not (site / "llms.txt").exists() and not (site / "llms-full.txt").exists()
+
+
+def test_an_unchanged_rerender_keeps_both_files_without_reading_the_pages_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = build_docs(tmp_path, "mkdocs")
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    render_site(docs, site, flavor="mkdocs", cache_dir=cache)
+    full = site / "llms-full.txt"
+    before = full.read_bytes()
+
+    def unexpected(*args: object, **kwargs: object) -> None:
+        raise AssertionError("llms files rebuilt for an unchanged render")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(llms, "llms_files", unexpected)
+        report = render_site(docs, site, flavor="mkdocs", cache_dir=cache)
+    assert report.rendered == 0 and report.removed == 0 and full.read_bytes() == before
+    page = docs / "ops/runbook.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nNow edited.\n", encoding="utf-8")
+    render_site(docs, site, flavor="mkdocs", cache_dir=cache)
+    assert "Now edited." in full.read_text(encoding="utf-8")
