@@ -10,6 +10,7 @@ from exporter.cli.common import examples
 from exporter.errors import ConfigError
 from exporter.models import FLAVORS, Flavor
 from exporter.run.manifest import STATE_DIR, State
+from exporter.run.report_files import load_report
 from exporter.site.render import render_site
 from exporter.site.serve import make_server
 
@@ -51,6 +52,7 @@ def site_command(
         flavor=_flavor(docs_dir, out, flavor),
         site_name=site_name,
         cache_dir=out / STATE_DIR / "site-cache",
+        warnings=load_report(out),  # the export report beside the docs, if the export wrote one
     )
     click.echo(
         f"Site: {report.pages} pages ({report.rendered} rendered), {report.files} files ({report.flavor} flavor); "

@@ -185,6 +185,8 @@ class OutputConfig:
     history: HistoryMode = field(default="off", metadata=check(Choice(get_args(HistoryMode))))
     # the static site's title; None: the Confluence site's name
     site_name: str | None = field(default=None, metadata=check(Str()))
+    # llms.txt and llms-full.txt at the site's root (llmstxt.org), for AI tools and RAG
+    llms_txt: bool = field(default=True, metadata=check(Bool()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,12 @@ from exporter.run.history_step import exported_pages, history_step
 from exporter.run.manifest import STATE_DIR, State
 from exporter.run.pages import Render
 from exporter.run.plan import PlanRules
+from exporter.run.report_files import write_report_files
 from exporter.run.scan import Scan, Scanner
 from exporter.run.site_step import render_site_step, site_name
 from exporter.run.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.signals import run_async, sigterm_raises
-from exporter.warnings import sort_warnings
+from exporter.warnings import PageWarning, sort_warnings
 
 if TYPE_CHECKING:
     from exporter.auth.connect import Connection
@@ -205,10 +206,10 @@ class Run:
                 finally:
                     if not refused:
                         self.state.save()
+                write_report_files(self.out, self.warning_list())  # in the history's last commit
                 if self.history is not None and self.history_args is not None:  # after the manifest
                     self.history.commit(*self.history_args)
-        pages = self.state.pages.values()
-        self.summary.warning_list = sort_warnings(w for r in pages if r.path for w in r.warnings)
+        self.summary.warning_list = self.warning_list()
         self.summary.warnings = len(self.summary.warning_list)
         self.summary.duration_s = time.monotonic() - started
         return self.summary
@@ -290,7 +291,14 @@ class Run:
                     self.progress,
                     site_name(self.config, connection, site_url),
                     site_spaces,
+                    warnings=self.warning_list(),
+                    llms_txt=self.config.output.llms_txt,
                 )
+
+    def warning_list(self) -> list[PageWarning]:
+        """The warnings of every page the docs folder holds, as the summary lists them."""
+        pages = self.state.pages.values()
+        return sort_warnings(w for r in pages if r.path for w in r.warnings)
 
     def _site_spaces(self, scans: list[Scan]) -> list[Space]:
         """The spaces the site names: as scanned now, the others as recorded."""

@@ -16,6 +16,7 @@ from exporter.config.settings import Config
 from exporter.models import Flavor, Space
 from exporter.run.manifest import STATE_DIR
 from exporter.run.summary import ProgressFn
+from exporter.warnings import PageWarning
 
 __all__ = ["render_site_step", "site_name"]
 
@@ -29,9 +30,17 @@ def site_name(config: Config, connection: Connection, site_url: str) -> str:
 
 
 def render_site_step(
-    out: Path, flavor: Flavor, progress: ProgressFn, site_name: str, spaces: list[Space]
+    out: Path,
+    flavor: Flavor,
+    progress: ProgressFn,
+    site_name: str,
+    spaces: list[Space],
+    *,
+    warnings: list[PageWarning] | None = None,
+    llms_txt: bool = True,
 ) -> None:
-    """Render ``OUT/site`` from ``OUT/docs`` (logged; skipped when the renderer is missing)."""
+    """Render ``OUT/site`` from ``OUT/docs`` (logged; skipped when the renderer is missing),
+    with the run's ``warnings`` as its export report and ``llms.txt`` unless ``llms_txt`` is off."""
     try:
         from exporter.site import render_site
     except ImportError:
@@ -46,6 +55,8 @@ def render_site_step(
         spaces=spaces,
         cache_dir=out / STATE_DIR / "site-cache",
         progress=lambda done, total: progress("site", done, total),
+        llms_txt=llms_txt,
+        warnings=warnings,
     )
     log.info(
         "Site rendered in %.1f s: %d page(s) (%d rendered), %d file(s) written",

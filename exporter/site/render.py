@@ -38,11 +38,14 @@ from exporter.site.home import (
     save_info,
 )
 from exporter.site.links import LinkIndex, relative_url
+from exporter.site.llms import write_llms
 from exporter.site.markdown import MarkdownRenderer, pygments_css
 from exporter.site.nav import NavContext, Sidebar
 from exporter.site.output import MARKER, SiteWriter
+from exporter.site.report import REPORT_PAGE, write_report
 from exporter.site.search import SearchDoc, body_share, search_entry
 from exporter.site.source import DocPage, DocsTree, page_body, read_docs
+from exporter.warnings import PageWarning
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SiteReport", "render_site", "templates_dir"]
 
@@ -92,6 +95,8 @@ def render_site(
     spaces: Sequence[Space] | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    llms_txt: bool = True,
+    warnings: Sequence[PageWarning] | None = None,
 ) -> SiteReport:
     """Render the docs folder ``docs_dir``, written in ``flavor``, into a static site.
 
@@ -101,7 +106,8 @@ def render_site(
     are recorded in ``cache_dir``, and read from there when not given. ``site_name`` defaults
     to the title of the top index page. Unchanged pages are reused from the render cache kept
     in ``cache_dir`` (none kept without it). ``progress(done, total)`` is called as pages are
-    rendered.
+    rendered. ``llms_txt`` writes ``llms.txt`` and ``llms-full.txt`` (``llms``); ``warnings``,
+    the last export's, make ``report.html`` (``report``), linked from the home page.
     """
     if flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
@@ -116,6 +122,7 @@ def render_site(
 
     pages = _PageRenderer(tree, docs_dir, flavor, name, LinkIndex.build(tree))
     pages.home = {"cards": home_cards(tree, info.spaces), "recent": recent_pages(tree, info.spaces)}
+    pages.home["report"] = REPORT_PAGE if warnings is not None else ""
     _write_theme(writer, pages.templates, name, tree.pages[0])
     key = fingerprint(
         tree,
@@ -123,7 +130,7 @@ def render_site(
         flavor=flavor,
         site_name=name,
         templates=templates_dir(),
-        extra=info.fingerprint(),
+        extra=[*info.fingerprint(), warnings is not None],
     )
     path = cache_path(Path(cache_dir), site_dir) if cache_dir is not None else None
     cached = load_cache(path, key, site_dir / MARKER)
@@ -131,6 +138,12 @@ def render_site(
         rendered, broken = _write_pages(tree, pages, writer, cache, cached, progress)
         for rel in tree.files:
             writer.add(rel, docs_dir / rel)
+        if warnings is not None:
+            write_report(writer, pages.templates, warnings, tree, name, CONTENT_SECURITY_POLICY)
+        if llms_txt:
+            write_llms(
+                writer, tree, docs_dir, name, report=warnings is not None, unchanged=not rendered
+            )
         writer.add(MARKER, cache.close_index())
         writer.finish()
         cache.commit()

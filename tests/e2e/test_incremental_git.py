@@ -24,8 +24,9 @@ pytestmark = pytest.mark.timeout(300)
 MARKER = "zyzzogeton-e2e-edit"
 # Files whose bytes legitimately depend on a page's body besides the page itself.
 # Files that show every page's text or date: the search index, and the home page (its space
-# cards say when each space was last updated, and it lists the latest updated pages).
-BODY_DEPENDENTS = {"site/search-index.js", "site/index.html"}
+# cards say when each space was last updated, and it lists the latest updated pages), and
+# llms-full.txt (every body) and llms.txt (each page's first sentence).
+BODY_DEPENDENTS = {"site/search-index.js", "site/index.html", "site/llms-full.txt", "site/llms.txt"}
 
 
 @dataclass(frozen=True)

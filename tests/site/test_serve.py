@@ -98,7 +98,7 @@ def test_site_command_renders_in_the_flavor_the_export_recorded(tmp_path: Path) 
     result = CliRunner().invoke(site_command, [str(docs), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (
-        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 20 written, 0 removed."
+        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 22 written, 0 removed."
         in result.output
     )
     assert (out / "index.html").resolve().as_uri() in result.output
