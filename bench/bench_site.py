@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from exporter.models import FLAVORS
 from exporter.site import render_site
 
 BODY = """
@@ -74,7 +75,7 @@ def _page(title: str, n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=2000)
-    parser.add_argument("--flavor", default=None)
+    parser.add_argument("--flavor", default="mkdocs", choices=FLAVORS)
     parser.add_argument("--docs", type=Path, default=None)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-site-"))

@@ -22,6 +22,7 @@ SMALL_RUNS = {
     "history_bench": (["--pages", "6", "--versions", "3", "--latency-ms", "0"], "backfill"),
     "state_bench": (["--sizes", "30", "--latency-ms", "0"], "no-change"),
     "differential": (["--seed", "2", "--ops", "8", "--quiet"], "all equal"),
+    "bench_site": (["--pages", "20"], "unchanged render"),
 }
 
 
