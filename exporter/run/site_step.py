@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from exporter.auth.connect import Connection
 from exporter.config.settings import Config
-from exporter.models import Flavor, Space
+from exporter.models import Flavor, RunChanges, Space
 from exporter.run.manifest import STATE_DIR
 from exporter.run.summary import ProgressFn
 
@@ -29,9 +29,15 @@ def site_name(config: Config, connection: Connection, site_url: str) -> str:
 
 
 def render_site_step(
-    out: Path, flavor: Flavor, progress: ProgressFn, site_name: str, spaces: list[Space]
+    out: Path,
+    flavor: Flavor,
+    progress: ProgressFn,
+    site_name: str,
+    spaces: list[Space],
+    changes: list[RunChanges] | None = None,
 ) -> None:
-    """Render ``OUT/site`` from ``OUT/docs`` (logged; skipped when the renderer is missing)."""
+    """Render ``OUT/site`` from ``OUT/docs`` (logged; skipped when the renderer is missing);
+    ``changes`` (the changes log's runs) fill its Recent changes page and feed."""
     try:
         from exporter.site import render_site
     except ImportError:
@@ -45,6 +51,7 @@ def render_site_step(
         site_name=site_name,
         spaces=spaces,
         cache_dir=out / STATE_DIR / "site-cache",
+        changes=changes,
         progress=lambda done, total: progress("site", done, total),
     )
     log.info(

@@ -25,9 +25,10 @@ from markupsafe import Markup
 
 import exporter
 from exporter.errors import ConfigError, OutputError
-from exporter.models import FLAVORS, Flavor, Space
+from exporter.models import FLAVORS, Flavor, RunChanges, Space
 from exporter.signals import worker_signals
 from exporter.site.cache import CachedPage, RenderCache, cache_path, fingerprint, load_cache
+from exporter.site.changes import write_changes
 from exporter.site.home import (
     SiteInfo,
     home_cards,
@@ -92,6 +93,7 @@ def render_site(
     spaces: Sequence[Space] | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    changes: Sequence[RunChanges] | None = None,
 ) -> SiteReport:
     """Render the docs folder ``docs_dir``, written in ``flavor``, into a static site.
 
@@ -101,7 +103,8 @@ def render_site(
     are recorded in ``cache_dir``, and read from there when not given. ``site_name`` defaults
     to the title of the top index page. Unchanged pages are reused from the render cache kept
     in ``cache_dir`` (none kept without it). ``progress(done, total)`` is called as pages are
-    rendered.
+    rendered. ``changes`` (the export's recorded runs, oldest first) make the Recent changes
+    page and the Atom feed (``exporter.site.changes``); without them the site has neither.
     """
     if flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
@@ -116,6 +119,7 @@ def render_site(
 
     pages = _PageRenderer(tree, docs_dir, flavor, name, LinkIndex.build(tree))
     pages.home = {"cards": home_cards(tree, info.spaces), "recent": recent_pages(tree, info.spaces)}
+    pages.home["changes"] = changes is not None
     _write_theme(writer, pages.templates, name, tree.pages[0])
     key = fingerprint(
         tree,
@@ -123,7 +127,7 @@ def render_site(
         flavor=flavor,
         site_name=name,
         templates=templates_dir(),
-        extra=info.fingerprint(),
+        extra=[*info.fingerprint(), changes is not None],
     )
     path = cache_path(Path(cache_dir), site_dir) if cache_dir is not None else None
     cached = load_cache(path, key, site_dir / MARKER)
@@ -131,6 +135,9 @@ def render_site(
         rendered, broken = _write_pages(tree, pages, writer, cache, cached, progress)
         for rel in tree.files:
             writer.add(rel, docs_dir / rel)
+        if changes is not None:
+            csp = CONTENT_SECURITY_POLICY
+            write_changes(writer, pages.templates, changes, tree, site_name=name, csp=csp)
         writer.add(MARKER, cache.close_index())
         writer.finish()
         cache.commit()
