@@ -149,12 +149,14 @@ class NavTree:
             yield from space.walk()
 
 
-ChangeAction = Literal["added", "edited", "moved", "deleted", "changed", "removed"]
+ChangeAction = Literal["added", "edited", "updated", "moved", "deleted", "changed", "removed"]
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One change a run made to the docs folder: a page added, edited, moved or deleted, or
+    """One change a run made to the docs folder: a page added, edited (a new Confluence
+    version), updated (same version, but what it shows of other pages changed), moved or
+    deleted, or
     one of its attachments (``filename``) added, changed or removed. Paths are relative to OUT
     (``docs/eng/setup.md``); ``author`` (a display name) and ``message`` are the Confluence
     version's, when the API gave them."""

@@ -123,7 +123,8 @@ def change_table(changes: list[Mapping[str, Any]], limit: int = TABLE_CHANGES) -
 
 def _cell(text: Any) -> str:
     """A table cell's text: pipes escaped and line breaks flattened (Markdown tables)."""
-    return redact(" ".join(str(text).split())).replace("|", "\\|")
+    text = redact(" ".join(str(text).split()))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
 
 
 def _failure_text(failure: Any) -> str:

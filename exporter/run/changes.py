@@ -13,6 +13,7 @@ something, so a no-change run leaves the tracked folder as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -46,9 +47,18 @@ MAX_PER_RUN = 500  # changes the log keeps of one run (a first export adds every
 log = logging.getLogger(__name__)
 
 
-def page_change(page: Page, *, path: str, old_path: str, author: str = "") -> Change:
-    """A page the run wrote: added (no file before), moved (``old_path`` elsewhere) or edited."""
+def page_change(
+    page: Page, *, path: str, old_path: str, old_version: int, author: str = ""
+) -> Change:
+    """A page the run wrote: added (no file before), moved (``old_path`` elsewhere), edited
+    (a new version) or updated (the same version re-rendered: a page it links to or includes
+    changed). Author and message are the new version's, so an update names neither."""
+    edited = page.version != old_version
     action: ChangeAction = "added" if not old_path else "moved" if old_path != path else "edited"
+    if action == "edited" and not edited:
+        action = "updated"
+    if not edited and action != "added":
+        author, page = "", dataclasses.replace(page, version_message="")
     return Change(
         kind="page",
         action=action,

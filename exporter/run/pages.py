@@ -320,8 +320,14 @@ class Render:
         else:
             self.context.summary.pages_exported += 1
             author = self.users.get(page.author_id, "") if page.author_id else ""
-            old_path = self.old_paths.get(page.id, "")
-            change = page_change(page, path=path, old_path=old_path, author=author)
+            old = self.state.pages.get(page.id)  # still the last run's record
+            change = page_change(
+                page,
+                path=path,
+                old_path=self.old_paths.get(page.id, ""),
+                old_version=old.version if old is not None else 0,
+                author=author,
+            )
             self.context.summary.changes.append(change)
         own = {fn for owner, fn in refs if owner == page.id} | set(converted.attachments)
         self.extra_refs |= {(o, fn) for o, fn in refs if o != page.id}

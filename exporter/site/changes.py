@@ -44,6 +44,7 @@ _EPOCH = "1970-01-01T00:00:00Z"
 _VERBS = {
     "added": "added",
     "edited": "edited",
+    "updated": "updated",
     "moved": "moved",
     "deleted": "deleted",
     "changed": "changed",

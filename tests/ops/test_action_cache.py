@@ -47,7 +47,11 @@ def test_action_commits_only_docs_and_manifest_and_untracks_older_caches(
     assert run_step("export", env, workspace) == 0
     assert outputs(workspace)["changed"] == "true"
     assert run_step("commit", env, workspace) == 0
-    assert tracked(workspace, STATE) == [f"{STATE}/.gitignore", f"{STATE}/manifest.json"]
+    assert tracked(workspace, STATE) == [
+        f"{STATE}/.gitignore",
+        f"{STATE}/changes.jsonl",
+        f"{STATE}/manifest.json",
+    ]
     assert (old / "site-cache" / "site.jsonl").is_file()  # untracked, not deleted
     assert (old / "cache.sqlite").is_file()
     assert git(workspace, "status", "--porcelain", "--untracked-files=all", "--", "export") == ""
