@@ -41,15 +41,6 @@ FEED = "changes.xml"
 FEED_MAX_ENTRIES = 200  # newest first; the page lists every recorded run
 ATOM = "http://www.w3.org/2005/Atom"
 _EPOCH = "1970-01-01T00:00:00Z"
-_VERBS = {
-    "added": "added",
-    "edited": "edited",
-    "updated": "updated",
-    "moved": "moved",
-    "deleted": "deleted",
-    "changed": "changed",
-    "removed": "removed",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +51,8 @@ class ChangeRow:
     run: str
     change: Change
     href: str
-    title: str  # "Setup edited", "diagram.png added to Setup"
+    title: str  # the feed entry's: "Setup edited", "diagram.png added (Setup)"
+    label: str  # the page's table cell: "Setup", "diagram.png (Setup)"
     details: str  # "by Ada Lovelace, version 4: Fix the port · docs/eng/setup.md"
 
 
@@ -87,11 +79,13 @@ def _row(run: str, change: Change, outputs: dict[str, str], files: set[str]) -> 
     docs = change.path.removeprefix("docs/")
     if change.kind == "page":
         href = outputs.get(docs, "")
-        title = f"{change.title} {_VERBS[change.action]}"
+        label = change.title
+        title = f"{change.title} {change.action}"
     else:
         page = posixpath.dirname(docs)
         href = docs if docs in files else outputs.get(page.removesuffix(".assets") + ".md", "")
-        title = f"{change.filename} {_VERBS[change.action]} ({change.title})"
+        label = f"{change.filename} ({change.title})"
+        title = f"{change.filename} {change.action} ({change.title})"
     parts = []
     if change.author:
         parts.append(f"by {change.author}")
@@ -106,7 +100,8 @@ def _row(run: str, change: Change, outputs: dict[str, str], files: set[str]) -> 
         else change.path or change.old_path
     )
     details = " · ".join(p for p in (said, where) if p)
-    return ChangeRow(run, change, quote(href, safe=URL_SAFE) if href else "", title, details)
+    href = quote(href, safe=URL_SAFE) if href else ""
+    return ChangeRow(run, change, href, title, label, details)
 
 
 def render_changes(

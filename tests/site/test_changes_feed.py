@@ -109,7 +109,7 @@ def test_the_changes_page_lists_each_run_newest_first_linked_to_its_pages(tmp_pa
     page = (site / "changes.html").read_text(encoding="utf-8")
     assert page.index("2026-12-01 09:30:00 UTC") < page.index("2026-11-30 08:00:00 UTC")
     assert "Ada &lt;Lovelace&gt;" in page and "Fix the port &amp; host" in page
-    assert "docs/old/place.md → " in page and "Gone page deleted" in page
+    assert "docs/old/place.md → " in page and "<td>Gone page</td>" in page
     assert 'type="application/atom+xml"' in page
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="changes.html"' in home and 'href="changes.xml"' in home
