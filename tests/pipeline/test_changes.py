@@ -86,6 +86,12 @@ def test_edits_moves_deletions_and_files_are_listed_in_the_summary_page_and_feed
     sandbox.http.put(f"/__sandbox/pages/{move}", json={"parent_id": parent}).raise_for_status()
     sandbox.http.delete(f"/__sandbox/pages/{gone}").raise_for_status()
 
+    log = out / STATE_DIR / "changes.jsonl"
+    logged = log.read_bytes()
+    dry = _export(tmp_path, "--dry-run")
+    assert dry["changes"] == [] and dry["plan"]  # a dry run plans, and records nothing
+    assert log.read_bytes() == logged
+
     data = _export(tmp_path)
     changes = {(c["kind"], c["action"], c["page_id"], c.get("filename", "")): c
                for c in data["changes"]}  # fmt: skip
