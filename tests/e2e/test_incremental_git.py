@@ -26,6 +26,8 @@ MARKER = "zyzzogeton-e2e-edit"
 # Files that show every page's text or date: the search index, and the home page (its space
 # cards say when each space was last updated, and it lists the latest updated pages).
 BODY_DEPENDENTS = {"site/search-index.js", "site/index.html"}
+# the edit is listed on the site's Recent changes page and in its feed (exporter/site/changes.py)
+BODY_DEPENDENTS |= {"site/changes.html", "site/changes.xml"}
 
 
 @dataclass(frozen=True)
