@@ -15,6 +15,8 @@ from exporter.warnings import PageWarning
 __all__ = [
     "FLAVORS",
     "Attachment",
+    "Change",
+    "ChangeAction",
     "ContentKind",
     "ConvertedPage",
     "FLAVORS",
@@ -22,6 +24,7 @@ __all__ = [
     "NavNode",
     "NavTree",
     "Page",
+    "RunChanges",
     "Site",
     "Space",
     "SpaceTree",
@@ -96,6 +99,7 @@ class Page:
     labels: tuple[str, ...] = ()
     url: str = ""  # absolute web URL in Confluence ("view in Confluence")
     body: str | None = None  # storage-format XHTML; None when not fetched
+    version_message: str = ""  # the current version's message ("" when none was given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +147,56 @@ class NavTree:
     def walk(self) -> Iterator[NavNode]:
         for space in self.spaces:
             yield from space.walk()
+
+
+ChangeAction = Literal["added", "edited", "updated", "moved", "deleted", "changed", "removed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change a run made to the docs folder: a page added, edited (a new Confluence
+    version), updated (same version, but what it shows of other pages changed), moved or
+    deleted, or
+    one of its attachments (``filename``) added, changed or removed. Paths are relative to OUT
+    (``docs/eng/setup.md``); ``author`` (a display name) and ``message`` are the Confluence
+    version's, when the API gave them."""
+
+    kind: Literal["page", "attachment"]
+    action: ChangeAction
+    page_id: str
+    title: str
+    space_key: str = ""
+    path: str = ""
+    old_path: str = ""
+    filename: str = ""
+    version: int = 0
+    updated: str = ""  # ISO 8601, the Confluence version's date
+    author: str = ""
+    message: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        """The change as ``--summary-json`` and the changes log write it (empty values left out
+        but for the identifying ones)."""
+        keep = ("kind", "action", "page_id", "title", "path")
+        return {
+            name: getattr(self, name)
+            for name in self.__slots__
+            if name in keep or getattr(self, name) not in ("", 0)
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Change:
+        """The change from ``to_json``'s form (unknown keys ignored, from a newer version)."""
+        known = {k: v for k, v in data.items() if k in cls.__slots__}
+        return cls(**known)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class RunChanges:
+    """The changes of one run, for the site's Recent changes page and feed. ``run`` is the
+    run's time (ISO 8601 UTC, seconds: ``2026-12-02T05:00:00Z``); ``more`` counts the changes
+    left out of ``changes`` (a long list is capped)."""
+
+    run: str
+    changes: tuple[Change, ...] = ()
+    more: int = 0

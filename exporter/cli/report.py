@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 GITHUB_ANNOTATIONS = 10  # GitHub shows at most 10 warning annotations per step; the rest: lines
+TABLE_CHANGES = 50  # changes listed in the step summary; the rest counted (the site lists them)
 
 
 def _as_dict(summary: Any) -> dict[str, Any]:
@@ -72,6 +73,7 @@ def summary_table(summary: Any, title: str = "Confluence export") -> str:
     ]
     if any(cost):
         lines += ["", ", ".join(c for c in cost if c)]
+    lines += change_table(data.get("changes") or [])
     failures = data.get("failures") or []
     if failures:
         lines += ["", "Failed:", ""]
@@ -84,6 +86,45 @@ def summary_table(summary: Any, title: str = "Confluence export") -> str:
         lines += [f"- {redact(w.line())}" for w in condensed.shown]
         lines += [f"- [{code}] {n} more" for code, n in condensed.more]
     return "\n".join(lines) + "\n"
+
+
+def change_table(changes: list[Mapping[str, Any]], limit: int = TABLE_CHANGES) -> list[str]:
+    """The run's changes (``--summary-json``'s ``changes``) as Markdown table lines, the same
+    columns as the site's Recent changes page; none when the run changed nothing."""
+    if not changes:
+        return []
+    lines = ["", "Changes:", "", "| change | page | details |", "|---|---|---|"]
+    for c in changes[:limit]:
+        what = f"{c.get('kind', 'page')} {c.get('action', '')}"
+        title = c.get("title", "")
+        if c.get("filename"):
+            title = f"{c['filename']} ({title})"
+        said = ", ".join(
+            p
+            for p in (
+                f"by {c['author']}" if c.get("author") else "",
+                f"version {c['version']}"
+                if c.get("version") and c.get("kind") == "page" and c.get("action") != "deleted"
+                else "",
+            )
+            if p
+        )
+        if c.get("message"):
+            said = f"{said}: {c['message']}" if said else str(c["message"])
+        path = c.get("path") or c.get("old_path", "")
+        if c.get("action") == "moved":
+            path = f"{c.get('old_path', '')} → {c.get('path', '')}"
+        details = " · ".join(p for p in (said, path) if p)
+        lines.append(f"| {_cell(what)} | {_cell(title)} | {_cell(details)} |")
+    if len(changes) > limit:
+        lines += ["", f"… and {len(changes) - limit} more (see the site's Recent changes)."]
+    return lines
+
+
+def _cell(text: Any) -> str:
+    """A table cell's text: pipes escaped and line breaks flattened (Markdown tables)."""
+    text = redact(" ".join(str(text).split()))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
 
 
 def _failure_text(failure: Any) -> str:

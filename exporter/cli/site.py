@@ -9,6 +9,7 @@ import click
 from exporter.cli.common import examples
 from exporter.errors import ConfigError
 from exporter.models import FLAVORS, Flavor
+from exporter.run.changes import read_log
 from exporter.run.manifest import STATE_DIR, State
 from exporter.run.report_files import load_report
 from exporter.site.render import render_site
@@ -53,6 +54,7 @@ def site_command(
         site_name=site_name,
         cache_dir=out / STATE_DIR / "site-cache",
         warnings=load_report(out),  # the export report beside the docs, if the export wrote one
+        changes=read_log(out / STATE_DIR) if (out / STATE_DIR).is_dir() else None,
     )
     click.echo(
         f"Site: {report.pages} pages ({report.rendered} rendered), {report.files} files ({report.flavor} flavor); "

@@ -270,6 +270,7 @@ def parse_page(item: dict[str, Any], space_key: str, site_url: str = "") -> Page
         labels=tuple(sorted(label["name"] for label in labels if label.get("name"))),
         url=f"{site_url}/wiki{webui}" if webui else "",
         body=body if kind != "folder" else (body or ""),
+        version_message=str(version.get("message") or ""),
     )
 
 

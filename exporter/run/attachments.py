@@ -20,6 +20,7 @@ from exporter.confluence.client import ConfluenceClient
 from exporter.confluence.walker import download_route, page_attachments
 from exporter.errors import ApiError, NetworkUnavailable
 from exporter.models import Attachment, Page
+from exporter.run.changes import attachment_changes
 from exporter.run.context import RunContext
 from exporter.run.manifest import AttachmentRecord, PageRecord
 from exporter.run.scan import Scan
@@ -98,6 +99,7 @@ class AttachmentDownloads:
         kept = {a.filename: a for a in (old.attachments if old else ())}
         notes: list[tuple[str, str]] = []
         atts = await self._attachments(record.id, wanted, kept, notes)
+        self.context.summary.changes.extend(attachment_changes(record, kept.values(), atts))
         self.state.set_page(_with_files(record, atts, notes))
         self.state.maybe_flush(FLUSH_EVERY_S)
 
@@ -126,6 +128,7 @@ class AttachmentDownloads:
         wanted = {fn for fn in wanted if not self._trashed(page_id, fn)}
         notes: list[tuple[str, str]] = []
         atts = await self._attachments(page_id, wanted, kept, notes)
+        self.context.summary.changes.extend(attachment_changes(rec, kept.values(), atts))
         self.state.set_page(_with_files(rec, atts, notes))
 
     async def extra_attachments(self, refs: set[tuple[str, str]]) -> None:

@@ -25,6 +25,7 @@ from exporter.docs.writer import DocsWriter
 from exporter.errors import DeletionRefused, ExportError
 from exporter.models import Attachment, ConvertedPage, NavTree, Page
 from exporter.run.attachments import AttachmentDownloads, gather_all
+from exporter.run.changes import deleted_page, page_change
 from exporter.run.context import RunContext
 from exporter.run.manifest import PageRecord
 from exporter.run.plan import Placed, PlanRules, Step, plan_pages
@@ -60,6 +61,8 @@ class Render:
         users: dict[str, str],
     ) -> None:
         self.context = context
+        self.users = users
+        self.old_paths: dict[str, str] = {}  # page id -> its file before the run (plan steps)
         self.rules = rules
         self.state = context.state
         self.client = client
@@ -143,9 +146,11 @@ class Render:
             raise DeletionRefused(plan.refusal, summary=summary)
         if context.dry_run:
             return
+        self.old_paths = {step.placed.page.id: step.old_path for step in plan.steps}
         for rec in plan.deletions:
             self.state.drop_page(rec.id)
             self.state.drop_body(rec.id)
+            summary.changes.append(deleted_page(rec))
         for scan in self.scans.values():
             for pid in scan.removed:  # listed-but-unexported pages that are gone
                 if pid in self.state.pages and not self.state.pages[pid].path:
@@ -309,17 +314,27 @@ class Render:
         except ExportError as exc:
             self._fail(page, str(exc))
             return
+        path = self._docs_path(e)
         if status == "unchanged":
             self.context.summary.pages_unchanged += 1
         else:
             self.context.summary.pages_exported += 1
+            author = self.users.get(page.author_id, "") if page.author_id else ""
+            old = self.state.pages.get(page.id)  # still the last run's record
+            change = page_change(
+                page,
+                path=path,
+                old_path=self.old_paths.get(page.id, ""),
+                old_version=old.version if old is not None else 0,
+                author=author,
+            )
+            self.context.summary.changes.append(change)
         own = {fn for owner, fn in refs if owner == page.id} | set(converted.attachments)
         self.extra_refs |= {(o, fn) for o, fn in refs if o != page.id}
         mode = self.context.attachments
         wanted = set(listing) if mode == "all" else own
         if mode == "none":
             wanted = set()
-        path = self._docs_path(e)
         record = PageRecord.from_page(
             page,
             path=path,

@@ -28,6 +28,7 @@ from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
 from exporter.models import Flavor, NavTree, Space
+from exporter.run.changes import record_run
 from exporter.run.context import RunContext
 from exporter.run.history_step import exported_pages, history_step
 from exporter.run.manifest import STATE_DIR, State
@@ -264,6 +265,7 @@ class Run:
                 users=users,
             )
             await render.execute()
+            runs = record_run(self.summary, self.state.dir, dry_run=self.dry_run)
             if self.history is not None:
                 exported = exported_pages(self.state)
                 self.history_args = (render.writer, render.tree, exported)
@@ -291,6 +293,7 @@ class Run:
                     self.progress,
                     site_name(self.config, connection, site_url),
                     site_spaces,
+                    runs,
                     warnings=self.warning_list(),
                     llms_txt=self.config.output.llms_txt,
                 )

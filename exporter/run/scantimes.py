@@ -40,7 +40,7 @@ Times = tuple[str | None, str | None]  # (last_scan, last_full), ISO 8601 UTC
 _HEADER = "# Written by confluence-export: files that change on every run; git need not track them."
 # Only the manifest is content; the rest (scans.json, the cache, the site cache, the lock,
 # temp files) is local or restored from a cache (docs/output.md, "The state folder").
-GITIGNORE = "\n".join([_HEADER, "*", "!.gitignore", "!manifest.json", ""])
+GITIGNORE = "\n".join([_HEADER, "*", "!.gitignore", "!manifest.json", "!changes.jsonl", ""])
 
 
 def adopt_local_times(

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from exporter.auth.connect import Connection
 from exporter.config.settings import Config
-from exporter.models import Flavor, Space
+from exporter.models import Flavor, RunChanges, Space
 from exporter.run.manifest import STATE_DIR
 from exporter.run.summary import ProgressFn
 from exporter.warnings import PageWarning
@@ -35,12 +35,14 @@ def render_site_step(
     progress: ProgressFn,
     site_name: str,
     spaces: list[Space],
+    changes: list[RunChanges] | None = None,
     *,
     warnings: list[PageWarning] | None = None,
     llms_txt: bool = True,
 ) -> None:
     """Render ``OUT/site`` from ``OUT/docs`` (logged; skipped when the renderer is missing),
-    with the run's ``warnings`` as its export report and ``llms.txt`` unless ``llms_txt`` is off."""
+    with the run's ``warnings`` as its export report, ``llms.txt`` unless ``llms_txt`` is off,
+    and ``changes`` (the changes log's runs) on its Recent changes page and feed."""
     try:
         from exporter.site import render_site
     except ImportError:
@@ -54,6 +56,7 @@ def render_site_step(
         site_name=site_name,
         spaces=spaces,
         cache_dir=out / STATE_DIR / "site-cache",
+        changes=changes,
         progress=lambda done, total: progress("site", done, total),
         llms_txt=llms_txt,
         warnings=warnings,

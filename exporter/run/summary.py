@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Literal
 
+from exporter.models import Change
 from exporter.warnings import PageWarning
 
 __all__ = ["ExportSummary", "Failure", "PageWarning", "PlanItem", "ProgressFn"]
@@ -49,6 +50,8 @@ class ExportSummary:
     ``warning_list`` describes the output as it stands after the run: the warnings of every
     page the docs folder holds, the ones this run rendered and the ones it kept unchanged, so a
     resumed or a no-change run reports the same list as the full export it equals.
+    ``changes`` is what this run changed in the docs folder (``exporter.run.changes``), in
+    path order; a dry run lists none (its ``plan`` says what it would do).
     """
 
     pages_exported: int = 0
@@ -69,6 +72,7 @@ class ExportSummary:
     failures: list[Failure] = dataclasses.field(default_factory=list)
     plan: list[PlanItem] = dataclasses.field(default_factory=list)
     dry_run: bool = False
+    changes: list[Change] = dataclasses.field(default_factory=list)  # what the run changed
 
     def as_dict(self) -> dict[str, Any]:
         """The ``--summary-json`` document."""
@@ -95,4 +99,5 @@ class ExportSummary:
             "failures": [dataclasses.asdict(f) for f in self.failures],
             "dry_run": self.dry_run,
             "plan": [dataclasses.asdict(p) for p in self.plan],
+            "changes": [c.to_json() for c in self.changes],
         }

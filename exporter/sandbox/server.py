@@ -186,7 +186,13 @@ class SandboxHandle:
     def http(self) -> httpx.Client:
         """A plain client for this sandbox's origin (created once: SSL setup is slow)."""
         if self._http is None:
-            self._http = httpx.Client(base_url=self.base_url, timeout=30, verify=False)
+            # A pooled connection idle longer than uvicorn's keep-alive (5 s) is closed by the
+            # server; reusing it races that close (a reset, seen once on a loaded CI machine
+            # after a long export between two admin calls). Drop idle connections first.
+            limits = httpx.Limits(keepalive_expiry=1.0)
+            self._http = httpx.Client(
+                base_url=self.base_url, timeout=30, verify=False, limits=limits
+            )
         return self._http
 
     @property

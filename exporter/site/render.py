@@ -25,9 +25,10 @@ from markupsafe import Markup
 
 import exporter
 from exporter.errors import ConfigError, OutputError
-from exporter.models import FLAVORS, Flavor, Space
+from exporter.models import FLAVORS, Flavor, RunChanges, Space
 from exporter.signals import worker_signals
 from exporter.site.cache import CachedPage, RenderCache, cache_path, fingerprint, load_cache
+from exporter.site.changes import write_changes
 from exporter.site.home import (
     SiteInfo,
     home_cards,
@@ -97,6 +98,7 @@ def render_site(
     progress: Callable[[int, int], None] | None = None,
     llms_txt: bool = True,
     warnings: Sequence[PageWarning] | None = None,
+    changes: Sequence[RunChanges] | None = None,
 ) -> SiteReport:
     """Render the docs folder ``docs_dir``, written in ``flavor``, into a static site.
 
@@ -108,6 +110,8 @@ def render_site(
     in ``cache_dir`` (none kept without it). ``progress(done, total)`` is called as pages are
     rendered. ``llms_txt`` writes ``llms.txt`` and ``llms-full.txt`` (``llms``); ``warnings``,
     the last export's, make ``report.html`` (``report``), linked from the home page.
+    ``changes`` (the export's recorded runs, oldest first) make the Recent changes
+    page and the Atom feed (``exporter.site.changes``); without them the site has neither.
     """
     if flavor not in FLAVORS:
         raise ConfigError(f"Unknown flavor {flavor!r}. Use one of: {', '.join(FLAVORS)}.")
@@ -123,6 +127,7 @@ def render_site(
     pages = _PageRenderer(tree, docs_dir, flavor, name, LinkIndex.build(tree))
     pages.home = {"cards": home_cards(tree, info.spaces), "recent": recent_pages(tree, info.spaces)}
     pages.home["report"] = REPORT_PAGE if warnings is not None else ""
+    pages.home["changes"] = changes is not None
     _write_theme(writer, pages.templates, name, tree.pages[0])
     key = fingerprint(
         tree,
@@ -130,7 +135,7 @@ def render_site(
         flavor=flavor,
         site_name=name,
         templates=templates_dir(),
-        extra=[*info.fingerprint(), warnings is not None],
+        extra=[*info.fingerprint(), warnings is not None, changes is not None],
     )
     path = cache_path(Path(cache_dir), site_dir) if cache_dir is not None else None
     cached = load_cache(path, key, site_dir / MARKER)
@@ -144,6 +149,9 @@ def render_site(
             write_llms(
                 writer, tree, docs_dir, name, report=warnings is not None, unchanged=not rendered
             )
+        if changes is not None:
+            csp = CONTENT_SECURITY_POLICY
+            write_changes(writer, pages.templates, changes, tree, site_name=name, csp=csp)
         writer.add(MARKER, cache.close_index())
         writer.finish()
         cache.commit()

@@ -27,6 +27,8 @@ MARKER = "zyzzogeton-e2e-edit"
 # cards say when each space was last updated, and it lists the latest updated pages), and
 # llms-full.txt (every body) and llms.txt (each page's first sentence).
 BODY_DEPENDENTS = {"site/search-index.js", "site/index.html", "site/llms-full.txt", "site/llms.txt"}
+# the edit is listed on the site's Recent changes page and in its feed (exporter/site/changes.py)
+BODY_DEPENDENTS |= {"site/changes.html", "site/changes.xml"}
 
 
 @dataclass(frozen=True)

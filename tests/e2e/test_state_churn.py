@@ -1,5 +1,5 @@
 """A docs folder tracked in git *with* its state folder (as the GitHub Action commits it: only
-the manifest, the caches are ignored): a no-change run, or a no-change full reconcile, leaves
+the manifest and the changes log, the caches are ignored): a no-change run, or a no-change full reconcile, leaves
 `git status` empty; an edit updates both."""
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ def test_no_change_runs_leave_a_tracked_state_folder_clean(
     assert any(p.startswith(f"{STATE_DIR}/manifest.json") for p in status(repo))
     git(repo, "add", "-A")
     state_files = git(repo, "ls-files", "--", STATE_DIR).split()
-    assert state_files == [f"{STATE_DIR}/.gitignore", f"{STATE_DIR}/manifest.json"]  # no cache
+    # the manifest and the changes log (the site's feed), no cache
+    assert state_files == [
+        f"{STATE_DIR}/.gitignore",
+        f"{STATE_DIR}/changes.jsonl",
+        f"{STATE_DIR}/manifest.json",
+    ]
     assert (repo / STATE_DIR / "cache.sqlite").is_file()
     git(repo, "commit", "-q", "-m", "first export, state included")
 
@@ -46,6 +51,7 @@ def test_no_change_runs_leave_a_tracked_state_folder_clean(
     run_export(sandbox, repo, flavor="mkdocs", fmt="both")
     changed = status(repo)
     assert f"{STATE_DIR}/manifest.json" in changed  # state is committed along with content
+    assert f"{STATE_DIR}/changes.jsonl" in changed  # and the edit joins the feed
     assert any(p.startswith("docs/") for p in changed)
 
 

@@ -47,7 +47,11 @@ def test_action_commits_only_docs_and_manifest_and_untracks_older_caches(
     assert run_step("export", env, workspace) == 0
     assert outputs(workspace)["changed"] == "true"
     assert run_step("commit", env, workspace) == 0
-    assert tracked(workspace, STATE) == [f"{STATE}/.gitignore", f"{STATE}/manifest.json"]
+    assert tracked(workspace, STATE) == [
+        f"{STATE}/.gitignore",
+        f"{STATE}/changes.jsonl",
+        f"{STATE}/manifest.json",
+    ]
     assert (old / "site-cache" / "site.jsonl").is_file()  # untracked, not deleted
     assert (old / "cache.sqlite").is_file()
     assert git(workspace, "status", "--porcelain", "--untracked-files=all", "--", "export") == ""
@@ -58,7 +62,7 @@ def test_action_commits_only_docs_and_manifest_and_untracks_older_caches(
 
     # A fresh runner whose cache was not restored: only what the repository holds.
     for path in old.iterdir():
-        if path.name not in ("manifest.json", ".gitignore"):
+        if path.name not in ("manifest.json", "changes.jsonl", ".gitignore"):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     page = next(r for r in sandbox.store.all_content() if r.parent_id)
     sandbox.advance_clock(60)
@@ -70,5 +74,7 @@ def test_action_commits_only_docs_and_manifest_and_untracks_older_caches(
     assert run_step("commit", env, workspace) == 0
     changed = git(workspace, "show", "--name-only", "--format=", "HEAD").splitlines()
     assert f"{STATE}/manifest.json" in changed
-    assert all(p.startswith("export/docs/") or p == f"{STATE}/manifest.json" for p in changed)
+    assert f"{STATE}/changes.jsonl" in changed  # the edit joins the feed's log
+    content = (f"{STATE}/manifest.json", f"{STATE}/changes.jsonl")
+    assert all(p.startswith("export/docs/") or p in content for p in changed)
     assert git(workspace, "status", "--porcelain", "--untracked-files=all", "--", "export") == ""

@@ -231,3 +231,23 @@ def test_progress_in_json_format_stays_json_lines():
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert records[0]["event"] == "progress pages: 2/2"
     assert (records[0]["stage"], records[0]["done"], records[0]["total"]) == ("pages", 2, 2)
+
+
+def test_step_summary_lists_the_runs_changes_as_a_table():
+    changes = [
+        {"kind": "page", "action": "edited", "page_id": "1", "title": "Setup | Ops",
+         "path": "docs/eng/setup.md", "version": 4, "author": "Ada", "message": "Fix <port>"},
+        {"kind": "page", "action": "moved", "page_id": "2", "title": "Guide",
+         "path": "docs/eng/guide.md", "old_path": "docs/old/guide.md"},
+        {"kind": "attachment", "action": "added", "page_id": "1", "title": "Setup",
+         "path": "docs/eng/setup.assets/d.png", "filename": "d.png"},
+    ]  # fmt: skip
+    table = summary_table({**SUMMARY, "changes": changes})
+    assert "| change | page | details |" in table
+    assert (
+        "| page edited | Setup \\| Ops | by Ada, version 4: Fix &lt;port> · docs/eng/setup.md |"
+        in table
+    )
+    assert "| page moved | Guide | docs/old/guide.md → docs/eng/guide.md |" in table
+    assert "| attachment added | d.png (Setup) | docs/eng/setup.assets/d.png |" in table
+    assert "Changes:" not in summary_table({**SUMMARY, "changes": []})

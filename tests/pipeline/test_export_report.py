@@ -123,7 +123,7 @@ def test_llms_txt_of_the_export_links_every_exported_page(exported) -> None:
     ]
     assert all((site / unquote(url)).is_file() for url in links)
     pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
-    pages -= {"index.html", "404.html", "report.html"}
+    pages -= {"index.html", "404.html", "report.html", "changes.html"}  # site pages, no docs
     assert pages <= set(links)
     full = (site / "llms-full.txt").read_text(encoding="utf-8")
     assert "confluence_id:" not in full and "\nversion: " not in full  # no front matter

@@ -189,6 +189,7 @@ def test_scan_times_move_the_manifest_only_with_its_content(tmp_path: Path):
         "*",
         "!.gitignore",
         "!manifest.json",
+        "!changes.jsonl",
     ]
 
     edited = State.load(tmp_path)

@@ -8,7 +8,9 @@ import httpx
 
 from exporter.sandbox import SandboxHandle
 
-HTTP = httpx.Client(timeout=10, verify=False)  # one client: building SSL contexts per call is slow
+# one client (building SSL contexts per call is slow); idle connections dropped before the
+# server's 5 s keep-alive closes them, so a reuse never races that close
+HTTP = httpx.Client(timeout=10, verify=False, limits=httpx.Limits(keepalive_expiry=1.0))
 
 
 def site_client(sb: SandboxHandle, prefix: str = "/wiki") -> httpx.Client:

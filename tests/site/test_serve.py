@@ -97,10 +97,12 @@ def test_site_command_renders_in_the_flavor_the_export_recorded(tmp_path: Path) 
     out = tmp_path / "site"
     result = CliRunner().invoke(site_command, [str(docs), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    # 20 files and, from the export's (empty) changes log, changes.html and changes.xml
     assert (
-        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 22 written, 0 removed."
+        "Site: 10 pages (10 rendered), 2 files (docusaurus flavor); 24 written, 0 removed."
         in result.output
     )
+    assert (out / "changes.xml").is_file()
     assert (out / "index.html").resolve().as_uri() in result.output
     cache = tmp_path / STATE_DIR / "site-cache"  # beside the docs, never in the site
     assert [p.suffix for p in cache.iterdir()] == [".jsonl"]
