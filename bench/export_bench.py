@@ -48,6 +48,8 @@ def child(base_url: str, out: str, email: str, token: str, result: str) -> None:
         wiki_base = base_url + "/wiki"
         site_url = base_url
         auth = ApiTokenAuth(email, token)
+        method = "basic"  # a classic API token on the site (access.token_kind)
+        granted_scopes: tuple[str, ...] = ()
 
     config = Config(
         site=base_url,

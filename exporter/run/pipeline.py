@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, cast
-
-import httpx
+from typing import TYPE_CHECKING, cast
 
 from exporter._fs import clean_leftovers
 from exporter.config.settings import Config, SpaceSelection, require_selection
@@ -28,12 +27,13 @@ from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
 from exporter.models import Flavor, NavTree, Space
-from exporter.run.context import RunContext
+from exporter.run.context import ClientOptions, RunContext
 from exporter.run.history_step import exported_pages, history_step
-from exporter.run.manifest import STATE_DIR, State
+from exporter.run.manifest import STATE_DIR, PageRecord, State
 from exporter.run.pages import Render
 from exporter.run.plan import PlanRules
 from exporter.run.scan import Scan, Scanner
+from exporter.run.settled import Shortcut, forget, settle, shortcut
 from exporter.run.site_step import render_site_step, site_name
 from exporter.run.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.signals import run_async, sigterm_raises
@@ -47,20 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["ClientOptions", "ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
 log = logging.getLogger(__name__)
-
-
-class ClientOptions(TypedDict, total=False):
-    """Overrides of the API client's settings (``ConfluenceClient``): tests and benchmarks
-    use them for a transport and fast backoff; the config gives the rest."""
-
-    concurrency: int
-    timeout: float
-    transport: httpx.AsyncBaseTransport
-    max_attempts: int
-    max_wait: float
-    backoff_base: float
-    backoff_cap: float
-    retry_budget: float
 
 
 def export(
@@ -183,6 +169,8 @@ class Run:
         self.rerender_all = full or self.options_changed
         self.history: History | None = None  # with output.history: git
         self.history_args: tuple[DocsWriter, NavTree, list[Exported]] | None = None
+        self.scans: list[Scan] = []
+        self.shortcut: Shortcut | None = None  # nothing changed: no plan (exporter.run.settled)
 
     async def run(self, connection: Connection) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
@@ -194,8 +182,8 @@ class Run:
             from exporter.run.lock import ExportLock
 
             check_output_dir(self.out)  # one clear line for a file or a read-only folder
-            with ExportLock(self.state.dir):
-                _remove_leftovers(self.out)
+            with ExportLock(self.state.dir) as lock:
+                _remove_leftovers(self.out, docs=lock.took_over is not None)
                 refused = False
                 try:
                     await self._run(connection)
@@ -207,7 +195,12 @@ class Run:
                         self.state.save()
                 if self.history is not None and self.history_args is not None:  # after the manifest
                     self.history.commit(*self.history_args)
-        pages = self.state.pages.values()
+                if not self.summary.failures and self.history is None and not self.only:
+                    settle(self.state, self.out, options=self.options, scans=self.scans,
+                           attachments=self.mode != "none", used=self.shortcut)  # fmt: skip
+        pages: Iterable[PageRecord] = self.state.pages.values()
+        if self.shortcut is not None:  # the same records, read by id
+            pages = [self.state.pages[pid] for pid in self.shortcut.warned]
         self.summary.warning_list = sort_warnings(w for r in pages if r.path for w in r.warnings)
         self.summary.warnings = len(self.summary.warning_list)
         self.summary.duration_s = time.monotonic() - started
@@ -253,17 +246,19 @@ class Run:
             )
             if not self.dry_run:
                 self.state.users.update(users)
-            render = Render(
-                self.context(),
-                client,
-                scans,
-                self.tree(scans),
-                self.plan_rules(scans),
-                site_url=site_url,
-                users=users,
-            )
-            await render.execute()
-            if self.history is not None:
+            self.scans = scans
+            if not self._take_shortcut(scans):
+                render = Render(
+                    self.context(),
+                    client,
+                    scans,
+                    self.tree(scans),
+                    self.plan_rules(scans),
+                    site_url=site_url,
+                    users=users,
+                )
+                await render.execute()
+            if self.history is not None:  # never with the shortcut
                 exported = exported_pages(self.state)
                 self.history_args = (render.writer, render.tree, exported)
                 await self.history.gather(client, walker, exported, self.state.get_body)
@@ -291,6 +286,23 @@ class Run:
                     site_name(self.config, connection, site_url),
                     site_spaces,
                 )
+
+    def _take_shortcut(self, scans: list[Scan]) -> bool:
+        """Whether nothing changed (``exporter.run.settled``): then the counts are the mark's.
+        Otherwise the mark goes, and quiet scans read their recorded pages for the plan."""
+        eligible = not (self.dry_run or self.rerender_all or self.only or self.kept)
+        if eligible and self.history is None:
+            self.shortcut = shortcut(self.state, self.out, self.options, scans)
+        if self.shortcut is not None:
+            self.summary.pages_unchanged += self.shortcut.pages
+            self.summary.attachments_unchanged += self.shortcut.attachments
+            log.info("Nothing changed: %d page(s) left as they are", self.shortcut.pages)
+            return True
+        if not self.dry_run:
+            forget(self.state)
+        for scan in scans:
+            self.scanner.materialize(scan)
+        return False
 
     def _site_spaces(self, scans: list[Scan]) -> list[Space]:
         """The spaces the site names: as scanned now, the others as recorded."""
@@ -380,7 +392,8 @@ def _recorded_home(state: State, key: str) -> str | None:
     return None
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Delete temp files a killed run left behind (the writer's and the state's)."""
-    for folder in (out / "docs", out / STATE_DIR):
+def _remove_leftovers(out: Path, *, docs: bool) -> None:
+    """Delete temp files a killed run left behind: the state's, and the writer's in the docs
+    folder when the last run was killed (its lock was taken over), the only way they stay."""
+    for folder in (out / "docs", out / STATE_DIR) if docs else (out / STATE_DIR,):
         clean_leftovers(folder, recursive=True)
