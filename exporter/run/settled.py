@@ -18,6 +18,7 @@ it changes anything, so a killed run never leaves one behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -54,12 +55,27 @@ def _spaces(scans: Sequence[Scan]) -> dict[str, list[str | None]]:
     }
 
 
-def _stat(path: Path) -> list[int] | None:
+def _stat(path: Path) -> list[Any] | None:
+    """Size, mtime and digest of a file the writer owns; None when it is gone."""
+    try:
+        st = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, digest]
+
+
+def _unchanged(path: Path, kept: list[Any]) -> bool:
+    """Whether the file is as marked: the same size and mtime (nothing read), or else the
+    same bytes (a fresh checkout, as in the GitHub Action, gives every file a new mtime)."""
     try:
         st = path.stat()
     except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
+        return False
+    if [st.st_size, st.st_mtime_ns] == kept[:2]:
+        return True
+    now = _stat(path)
+    return now is not None and now[0] == kept[0] and now[2] == kept[2]
 
 
 def _read(state: State) -> tuple[dict[str, str], dict[str, Any] | None]:
@@ -95,7 +111,7 @@ def shortcut(
     managed = mark.get("managed", {})
     if sorted(managed) != sorted(state.managed):
         return None
-    if any(_stat(out / name) != kept for name, kept in managed.items()):
+    if not all(_unchanged(out / name, kept) for name, kept in managed.items()):
         return None
     return Shortcut(
         pages=len(mark["pages"]),

@@ -119,3 +119,18 @@ def test_temp_files_of_a_killed_run_in_the_docs_folder_are_removed_by_the_next_r
         (tmp_path / STATE / "export.lock.json").write_text(json.dumps(info))
         run_export(served, tmp_path)
     assert not left.exists()
+
+
+def test_a_fresh_checkout_with_new_mtimes_still_reads_no_record_in_bulk(
+    tmp_path: Path, full_reads: list[int]
+) -> None:
+    store = new_store()
+    small_space(store)
+    with serve(store) as served:
+        run_export(served, tmp_path)
+        for name in docs_files(tmp_path):  # what `git clone` in the Action does to them
+            os.utime(tmp_path / name, ns=(10**18, 10**18))
+        full_reads.clear()
+        quiet = run_export(served, tmp_path)
+    assert full_reads == []
+    assert quiet.pages_unchanged == 7 and quiet.pages_exported == 0
