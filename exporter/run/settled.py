@@ -106,7 +106,8 @@ def shortcut(
         return None
     # What the full plan asks of the disk: is each page's file there (else it is rendered
     # again), and are the writer's other files as it left them (else it rewrites them)?
-    if not all(os.path.isfile(out / path) for path in mark.get("pages", ())):
+    base = str(out)
+    if not all(os.path.isfile(os.path.join(base, path)) for path in mark.get("pages", ())):
         return None
     managed = mark.get("managed", {})
     if sorted(managed) != sorted(state.managed):
