@@ -8,6 +8,7 @@ has no trailing dot or space, and stays short enough for every file system.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -54,7 +55,13 @@ def slugify(title: str, *, max_length: int = MAX_SLUG) -> str:
 
     Unicode is transliterated (``Übersicht`` → ``ubersicht``, ``日本`` → ``ri-ben``); the result
     is never empty (``page``) and never a Windows reserved name (``con`` → ``con-page``).
+    Memoised: planning a layout asks for each title's slug twice (depth, then names).
     """
+    return _slugify(title, max_length)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _slugify(title: str, max_length: int) -> str:
     text = unicodedata.normalize("NFKC", title)
     # Ideographs and kana transliterate to syllables; keep them apart so slugs stay readable.
     text = _SYLLABIC.sub(r" \g<0> ", text)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import TypedDict
+
+import httpx
 
 from exporter.models import Page
 from exporter.run.manifest import State
 from exporter.run.summary import ExportSummary, Failure, ProgressFn
 
-__all__ = ["RunContext"]
+__all__ = ["ClientOptions", "RunContext"]
 
 # The run logs under one name, as it did before its stages had modules (JSON lines show it).
 log = logging.getLogger("exporter.run.pipeline")
@@ -46,3 +49,17 @@ class RunContext:
             self.summary.attachments_failed += 1
         else:
             self.summary.pages_failed += 1
+
+
+class ClientOptions(TypedDict, total=False):
+    """Overrides of the API client's settings (``ConfluenceClient``): tests and benchmarks
+    use them for a transport and fast backoff; the config gives the rest."""
+
+    concurrency: int
+    timeout: float
+    transport: httpx.AsyncBaseTransport
+    max_attempts: int
+    max_wait: float
+    backoff_base: float
+    backoff_cap: float
+    retry_budget: float

@@ -16,26 +16,26 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, cast
 
-import httpx
-
-from exporter._fs import clean_leftovers
 from exporter.config.settings import Config, SpaceSelection, require_selection
 from exporter.confluence.access import preflight
 from exporter.confluence.walker import GoneSpace, Walker, build_tree
 from exporter.errors import DeletionRefused, PartialExport
 from exporter.models import Flavor, NavTree, Space
 from exporter.run.changes import record_run
-from exporter.run.context import RunContext
+from exporter.run.context import ClientOptions, RunContext
 from exporter.run.history_step import exported_pages, history_step
-from exporter.run.manifest import STATE_DIR, State
+from exporter.run.leftovers import recorded_home, remove_leftovers
+from exporter.run.manifest import PageRecord, State
 from exporter.run.pages import Render
 from exporter.run.plan import PlanRules
 from exporter.run.report_files import write_report_files
 from exporter.run.scan import Scan, Scanner
+from exporter.run.settled import Shortcut, forget, settle, shortcut
 from exporter.run.site_step import render_site_step, site_name
 from exporter.run.summary import ExportSummary, Failure, PlanItem, ProgressFn
 from exporter.signals import run_async, sigterm_raises
@@ -49,20 +49,6 @@ if TYPE_CHECKING:
 __all__ = ["ClientOptions", "ExportSummary", "Failure", "PlanItem", "ProgressFn", "export"]
 
 log = logging.getLogger(__name__)
-
-
-class ClientOptions(TypedDict, total=False):
-    """Overrides of the API client's settings (``ConfluenceClient``): tests and benchmarks
-    use them for a transport and fast backoff; the config gives the rest."""
-
-    concurrency: int
-    timeout: float
-    transport: httpx.AsyncBaseTransport
-    max_attempts: int
-    max_wait: float
-    backoff_base: float
-    backoff_cap: float
-    retry_budget: float
 
 
 def export(
@@ -185,6 +171,8 @@ class Run:
         self.rerender_all = full or self.options_changed
         self.history: History | None = None  # with output.history: git
         self.history_args: tuple[DocsWriter, NavTree, list[Exported]] | None = None
+        self.scans: list[Scan] = []
+        self.shortcut: Shortcut | None = None  # nothing changed: no plan (exporter.run.settled)
 
     async def run(self, connection: Connection) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
@@ -196,8 +184,8 @@ class Run:
             from exporter.run.lock import ExportLock
 
             check_output_dir(self.out)  # one clear line for a file or a read-only folder
-            with ExportLock(self.state.dir):
-                _remove_leftovers(self.out)
+            with ExportLock(self.state.dir) as lock:
+                remove_leftovers(self.out, docs=lock.took_over is not None)
                 refused = False
                 try:
                     await self._run(connection)
@@ -210,6 +198,9 @@ class Run:
                 write_report_files(self.out, self.warning_list())  # in the history's last commit
                 if self.history is not None and self.history_args is not None:  # after the manifest
                     self.history.commit(*self.history_args)
+                if not self.summary.failures and self.history is None and not self.only:
+                    settle(self.state, self.out, options=self.options, scans=self.scans,
+                           attachments=self.mode != "none", used=self.shortcut)  # fmt: skip
         self.summary.warning_list = self.warning_list()
         self.summary.warnings = len(self.summary.warning_list)
         self.summary.duration_s = time.monotonic() - started
@@ -255,18 +246,20 @@ class Run:
             )
             if not self.dry_run:
                 self.state.users.update(users)
-            render = Render(
-                self.context(),
-                client,
-                scans,
-                self.tree(scans),
-                self.plan_rules(scans),
-                site_url=site_url,
-                users=users,
-            )
-            await render.execute()
+            self.scans = scans
+            if not self._take_shortcut(scans):
+                render = Render(
+                    self.context(),
+                    client,
+                    scans,
+                    self.tree(scans),
+                    self.plan_rules(scans),
+                    site_url=site_url,
+                    users=users,
+                )
+                await render.execute()
             runs = record_run(self.summary, self.state.dir, dry_run=self.dry_run)
-            if self.history is not None:
+            if self.history is not None:  # never with the shortcut
                 exported = exported_pages(self.state)
                 self.history_args = (render.writer, render.tree, exported)
                 await self.history.gather(client, walker, exported, self.state.get_body)
@@ -299,9 +292,29 @@ class Run:
                 )
 
     def warning_list(self) -> list[PageWarning]:
-        """The warnings of every page the docs folder holds, as the summary lists them."""
-        pages = self.state.pages.values()
+        """The warnings of every page the docs folder holds, as the summary lists them (after
+        the no-change shortcut, only the pages its mark says carry any, read by id)."""
+        pages: Iterable[PageRecord] = self.state.pages.values()
+        if self.shortcut is not None:
+            pages = [self.state.pages[pid] for pid in self.shortcut.warned]
         return sort_warnings(w for r in pages if r.path for w in r.warnings)
+
+    def _take_shortcut(self, scans: list[Scan]) -> bool:
+        """Whether nothing changed (``exporter.run.settled``): then the counts are the mark's.
+        Otherwise the mark goes, and quiet scans read their recorded pages for the plan."""
+        eligible = not (self.dry_run or self.rerender_all or self.only or self.kept)
+        if eligible and self.history is None:
+            self.shortcut = shortcut(self.state, self.out, self.options, scans)
+        if self.shortcut is not None:
+            self.summary.pages_unchanged += self.shortcut.pages
+            self.summary.attachments_unchanged += self.shortcut.attachments
+            log.info("Nothing changed: %d page(s) left as they are", self.shortcut.pages)
+            return True
+        if not self.dry_run:
+            forget(self.state)
+        for scan in scans:
+            self.scanner.materialize(scan)
+        return False
 
     def _site_spaces(self, scans: list[Scan]) -> list[Space]:
         """The spaces the site names: as scanned now, the others as recorded."""
@@ -325,7 +338,7 @@ class Run:
                 if key in scanned or not (self.only or key in self.kept):
                     continue
                 pages = [r.to_page() for r in self.state.pages.values() if r.space_key == key]
-                home = rec.homepage_id or _recorded_home(self.state, key)
+                home = rec.homepage_id or recorded_home(self.state, key)
                 space = Space(id=rec.id, key=key, name=rec.name, homepage_id=home)
                 trees.append(build_tree(space, pages, rules.get(key, SpaceSelection(key=key))))
         order = {key: n for n, key in enumerate(rules)}  # configured order, then by key
@@ -379,19 +392,3 @@ class Run:
             max_delete_share=self.config.output.max_delete_share,
             allow_deletions=self.allow_deletions,
         )
-
-
-def _recorded_home(state: State, key: str) -> str | None:
-    """The homepage of a space recorded before homepages were: the page that is its index."""
-    for rec in state.pages.values():
-        path = Path(rec.path)
-        top = rec.space_key == key and rec.parent_id is None and len(path.parts) == 3
-        if top and path.stem in ("index", "README"):
-            return rec.id
-    return None
-
-
-def _remove_leftovers(out: Path) -> None:
-    """Delete temp files a killed run left behind (the writer's and the state's)."""
-    for folder in (out / "docs", out / STATE_DIR):
-        clean_leftovers(folder, recursive=True)

@@ -47,6 +47,10 @@ class Scan:
     listing: dict[str, dict[str, Attachment]]  # page id -> filename -> current attachment
     failed: bool = False
     trashed: set[tuple[str, str]] = dataclasses.field(default_factory=set)  # (page id, name)
+    # An incremental scan that found nothing: ``pages`` and ``listing`` stay empty (reading
+    # every record is the cost of a big space) until ``Scanner.materialize`` fills them.
+    quiet: bool = False
+    pending: _Pending | None = dataclasses.field(default=None, repr=False)
 
 
 @dataclasses.dataclass
@@ -58,11 +62,32 @@ class _Pending:
     started: datetime
     rec: SpaceRecord | None
     since: datetime | None
-    known: dict[str, PageRecord]
-    pages: dict[str, Page]
+    state: State
+    pages: dict[str, Page]  # what the listings brought; the recorded pages join in ``load``
     fetched: set[str] = dataclasses.field(default_factory=set)
     trash: set[str] = dataclasses.field(default_factory=set)
     attachments: list[Attachment] = dataclasses.field(default_factory=list)
+    _known: dict[str, PageRecord] | None = None
+
+    @property
+    def known(self) -> dict[str, PageRecord]:
+        """The space's records (read on first use: every record of the state)."""
+        if self._known is None:
+            key = self.sel.space.key
+            self._known = {pid: r for pid, r in self.state.pages.items() if r.space_key == key}
+        return self._known
+
+    def load(self) -> None:
+        """An incremental scan starts from the recorded pages (those listed replace theirs)."""
+        if not self.full:
+            taken = self.pages
+            self.pages = {pid: r.to_page() for pid, r in self.known.items()}
+            self.pages.update(taken)
+
+    def recorded(self, page_id: str) -> bool:
+        """Whether the space has a record of ``page_id`` (one row read, not every record)."""
+        rec = self.state.pages.get(page_id)
+        return rec is not None and rec.space_key == self.sel.space.key
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -132,9 +157,7 @@ class Scanner:
         full = self._needs_full(space.key, _fingerprint(sel))
         rec = self.state.spaces.get(space.key)
         since = None if full or rec is None else _parse_time(rec.last_scan)
-        known = {pid: r for pid, r in self.state.pages.items() if r.space_key == space.key}
-        pages = {} if full else {pid: r.to_page() for pid, r in known.items()}
-        return _Pending(sel, full, _utcnow(), rec, since, known, pages)
+        return _Pending(sel, full, _utcnow(), rec, since, self.state, {})
 
     async def _list(self, walker: Walker, batch: list[_Pending], since: datetime | None) -> None:
         """One batch's listings: its pages, attachments and trash, routed to their spaces."""
@@ -167,6 +190,9 @@ class Scanner:
 
     async def _finish(self, walker: Walker, p: _Pending) -> Scan:
         """One space's scan from its listings: what is gone, restored and renumbered."""
+        if self._quiet(p):
+            return Scan(p.sel, False, p.started, {}, p.fetched, set(), {}, quiet=True, pending=p)
+        p.load()
         sel, known, pages, fetched, trash = p.sel, p.known, p.pages, p.fetched, p.trash
         if p.full:
             removed = set(known) - set(pages)
@@ -176,15 +202,52 @@ class Scanner:
                 pages.pop(pid, None)
             await self._restored(walker, sel, p.rec, trash, pages, fetched)
             await self._refresh_places(walker, sel, known, pages, fetched, removed)
+        listing = self._listing(p)
+        trashed = set() if p.full else self._drop_trashed(listing)
+        return Scan(sel, p.full, p.started, pages, fetched, removed, listing, trashed=trashed)
+
+    def _listing(self, p: _Pending) -> dict[str, dict[str, Attachment]]:
+        """Page id -> file name -> attachment: as recorded (incremental), then as listed."""
         listing: dict[str, dict[str, Attachment]] = {}
         if not p.full:
-            for pid, r in known.items():
+            for pid, r in p.known.items():
                 if r.attachments:
                     listing[pid] = {a.filename: _attachment(pid, a) for a in r.attachments}
         for att in p.attachments:
             listing.setdefault(att.page_id, {})[att.filename] = att
-        trashed = set() if p.full else self._drop_trashed(listing)
-        return Scan(sel, p.full, p.started, pages, fetched, removed, listing, trashed=trashed)
+        return listing
+
+    def _quiet(self, p: _Pending) -> bool:
+        """Whether an incremental scan found nothing: no page listed but as recorded (the
+        listing starts a little before the last scan, so it lists recent edits again), no file
+        listed, none of the space's pages in the trash (removed) or restored from it, no
+        recorded file trashed. Each check reads only the records it names, never them all."""
+        if p.full or p.attachments:
+            return False
+        for pid, page in p.pages.items():
+            rec = self.state.pages.get(pid) if p.recorded(pid) else None
+            if rec is None or rec.to_page() != dataclasses.replace(page, body=None):
+                return False
+        if any(p.recorded(pid) for pid in p.trash):  # removed: (trash & pages) - fetched
+            return False
+        left = set(p.rec.trash if p.rec is not None else ()) - p.trash
+        if any(not p.recorded(pid) for pid in left):  # restored: fetched by id
+            return False
+        by_page = self.attachment_trash.by_page if self.attachment_trash is not None else {}
+        for pid, files in by_page.items():
+            rec = self.state.pages.get(pid) if p.recorded(pid) else None
+            if rec is not None and any(files.get(a.id) == a.filename for a in rec.attachments):
+                return False  # _drop_trashed would take it out of the listing
+        return True
+
+    def materialize(self, scan: Scan) -> None:
+        """Fill a quiet scan's pages and listing: what ``_finish`` would have found (nothing
+        removed, restored or renumbered, no file trashed: that is what quiet means)."""
+        p = scan.pending
+        if p is None:
+            return
+        p.load()
+        scan.pages, scan.listing, scan.pending = p.pages, self._listing(p), None
 
     def _drop_trashed(self, listing: dict[str, dict[str, Attachment]]) -> set[tuple[str, str]]:
         """Take the files trashed since the last scan out of an incremental listing (the page
