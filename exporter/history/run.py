@@ -12,6 +12,7 @@ folder), so the branch's tree is the export byte for byte. The branch moves once
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -286,16 +287,7 @@ _HOUSEKEEPING = (
 
 
 def _with_body(version: PageVersion, body: str | None, title: str) -> PageVersion:
-    return PageVersion(
-        page_id=version.page_id,
-        number=version.number,
-        author_id=version.author_id,
-        created_at=version.created_at,
-        message=version.message,
-        minor_edit=version.minor_edit,
-        title=version.title or title,
-        body=body,
-    )
+    return dataclasses.replace(version, title=version.title or title, body=body)
 
 
 def _history_writer(writer: DocsWriter, tree: NavTree) -> DocsWriter:

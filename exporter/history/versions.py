@@ -11,6 +11,7 @@ version a page is at now needs no request: its body is the export's.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -118,16 +119,7 @@ async def fetch_bodies(
             )
         body = ((data.get("body") or {}).get("storage") or {}).get("value")
         title = data.get("title") or version.title
-        return PageVersion(
-            page_id=version.page_id,
-            number=version.number,
-            author_id=version.author_id,
-            created_at=version.created_at,
-            message=version.message,
-            minor_edit=version.minor_edit,
-            title=str(title),
-            body=str(body or ""),
-        )
+        return dataclasses.replace(version, title=str(title), body=str(body or ""))
 
     tasks = [asyncio.ensure_future(one(v)) for v in todo]
     try:

@@ -213,6 +213,12 @@ class State:
         table.attach(self.store)
         self._rebuild = None
 
+    def close(self) -> None:
+        """Close the cache's database if it is open (it reopens when read again), so a finished
+        run holds no file of the output open (a read-only remount, a Windows rename)."""
+        if self._store is not None:
+            self._store.close()
+
     def save(self) -> None:
         """Write the manifest atomically (temp file, fsync, rename), one page per line, but
         only when its content changed; else only the scan times move (``scans.json``, see

@@ -203,6 +203,7 @@ class Run:
                            attachments=self.mode != "none", used=self.shortcut)  # fmt: skip
         self.summary.warning_list = self.warning_list()
         self.summary.warnings = len(self.summary.warning_list)
+        self.state.close()  # settle() and the warnings read it after save()
         self.summary.duration_s = time.monotonic() - started
         return self.summary
 

@@ -152,7 +152,7 @@ def test_copy_button_puts_the_code_block_on_the_clipboard(browser: Browser, serv
         block = tab.locator(".code-block").first
         assert block.locator(".code-lang").inner_text() == "python"
         block.locator(".code-copy").click()
-        tab.wait_for_function("document.querySelector('.code-copy').textContent === 'Copied'")
+        tab.wait_for_function("() => document.querySelector('.code-copy').textContent === 'Copied'")
         assert tab.evaluate("navigator.clipboard.readText()") == CODE
     finally:
         context.close()
@@ -211,7 +211,9 @@ def test_404_page_at_depth_3_under_a_sub_path_is_styled_and_links_home(
     assert page.locator("body").evaluate("el => getComputedStyle(el).margin") == "0px"
     home = page.locator("a.home-link")
     page.wait_for_function(
-        "document.querySelector('a.home-link').getAttribute('href') !== 'index.html'"
+        # a function, not a bare expression: Playwright evals a bare one inside the page, which
+        # the 404 page's CSP forbids (seen when the first check came before 404.js had run)
+        "() => document.querySelector('a.home-link').getAttribute('href') !== 'index.html'"
     )
     assert home.get_attribute("href") == "/proj/index.html"
     home.click()
