@@ -173,6 +173,7 @@ class Run:
         self.history_args: tuple[DocsWriter, NavTree, list[Exported]] | None = None
         self.scans: list[Scan] = []
         self.shortcut: Shortcut | None = None  # nothing changed: no plan (exporter.run.settled)
+        self._warnings: list[PageWarning] | None = None  # read once the pages are written
 
     async def run(self, connection: Connection) -> ExportSummary:
         """The whole run, under the output's lock (no lock and no writes for a dry run)."""
@@ -294,11 +295,14 @@ class Run:
 
     def warning_list(self) -> list[PageWarning]:
         """The warnings of every page the docs folder holds, as the summary lists them (after
-        the no-change shortcut, only the pages its mark says carry any, read by id)."""
-        pages: Iterable[PageRecord] = self.state.pages.values()
-        if self.shortcut is not None:
-            pages = [self.state.pages[pid] for pid in self.shortcut.warned]
-        return sort_warnings(w for r in pages if r.path for w in r.warnings)
+        the no-change shortcut, only the pages its mark says carry any, read by id). Read once,
+        after the pages are written: the site, the report files and the summary share it."""
+        if self._warnings is None:
+            pages: Iterable[PageRecord] = self.state.pages.values()
+            if self.shortcut is not None:
+                pages = [self.state.pages[pid] for pid in self.shortcut.warned]
+            self._warnings = sort_warnings(w for r in pages if r.path for w in r.warnings)
+        return self._warnings
 
     def _take_shortcut(self, scans: list[Scan]) -> bool:
         """Whether nothing changed (``exporter.run.settled``): then the counts are the mark's.

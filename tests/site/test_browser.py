@@ -6,8 +6,6 @@ the repo root (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,25 +33,6 @@ def page(browser: Browser) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-@pytest.fixture(scope="module")
-def served(site: Path) -> Iterator[str]:
-    """`serve SITE --port 0 --sub-path /proj/` in a child process; yields its URL."""
-    code = "import sys; from exporter.cli.site import serve_command; serve_command()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(site), "--port", "0", "--sub-path", "/proj/"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert " at http://127.0.0.1:" in line, line
-        yield line.split(" at ", 1)[1].split(" ", 1)[0]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _follow_sidebar_to_the_deep_page(page: Page) -> None:

@@ -7,8 +7,6 @@ Screenshots of the home page and a deep page (light and dark) land in test-artif
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,25 +65,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cache_dir=root / "cache",
     )
     return root / "site"
-
-
-@pytest.fixture(scope="module")
-def served(site: Path) -> Iterator[str]:
-    """`serve SITE --port 0 --sub-path /proj/` in a child process; yields its URL."""
-    code = "from exporter.cli.site import serve_command; serve_command()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(site), "--port", "0", "--sub-path", "/proj/"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert " at http://127.0.0.1:" in line, line
-        yield line.split(" at ", 1)[1].split(" ", 1)[0]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
